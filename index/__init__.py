@@ -1,0 +1,1 @@
+"""Retrieval core: documents, chunking, embeddings, FAISS index, search and answers."""
