@@ -1,0 +1,1 @@
+"""Telegram front end of citebot: handlers, message formatting, question log."""

