@@ -1,0 +1,138 @@
+"""The question log: every question the bot answered or declined, in SQLite."""
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+
+import aiosqlite
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        asked_at TEXT NOT NULL,
+        chat_type TEXT NOT NULL,
+        user_language TEXT,
+        question TEXT NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        answered INTEGER NOT NULL CHECK (answered IN (0, 1)),
+        cited_chunk_ids TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX questions_asked_at ON questions (asked_at);
+    """,
+)
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    asked_at: datetime
+    chat_type: str
+    user_language: str | None
+    question: str
+    latency_ms: int
+    answered: bool
+    cited_chunk_ids: tuple[int, ...]
+
+
+class QuestionLog:
+    """Async SQLite log of questions; use `async with QuestionLog(path) as log:`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> QuestionLog:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+        return self
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def __aenter__(self) -> QuestionLog:
+        return await self.open()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("QuestionLog is not open")
+        return self._db
+
+    async def schema_version(self) -> int:
+        async with self.db.execute("PRAGMA user_version") as cursor:
+            (version,) = await cursor.fetchone()
+        return int(version)
+
+    async def _migrate(self) -> None:
+        current = await self.schema_version()
+        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+            await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
+
+    async def log(
+        self,
+        *,
+        chat_type: str,
+        user_language: str | None,
+        question: str,
+        latency_ms: int,
+        answered: bool,
+        cited_chunk_ids: Sequence[int],
+        asked_at: datetime | None = None,
+    ) -> None:
+        moment = (asked_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        await self.db.execute(
+            "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
+            " answered, cited_chunk_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                moment.isoformat(timespec="milliseconds"),
+                chat_type,
+                user_language,
+                question,
+                int(latency_ms),
+                int(answered),
+                json.dumps([int(chunk_id) for chunk_id in cited_chunk_ids]),
+            ),
+        )
+        await self.db.commit()
+
+    async def count(self) -> int:
+        async with self.db.execute("SELECT COUNT(*) FROM questions") as cursor:
+            (total,) = await cursor.fetchone()
+        return int(total)
+
+    async def recent(self, limit: int = 10) -> list[LoggedQuestion]:
+        """The latest questions, newest first."""
+        async with self.db.execute(
+            "SELECT asked_at, chat_type, user_language, question, latency_ms, answered, cited_chunk_ids"
+            " FROM questions ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [_logged_question(row) for row in rows]
+
+
+def _logged_question(row: Sequence) -> LoggedQuestion:
+    asked_at, chat_type, language, question, latency_ms, answered, cited = row
+    return LoggedQuestion(
+        asked_at=datetime.fromisoformat(asked_at),
+        chat_type=chat_type,
+        user_language=language,
+        question=question,
+        latency_ms=int(latency_ms),
+        answered=bool(answered),
+        cited_chunk_ids=tuple(json.loads(cited)),
+    )

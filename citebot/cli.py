@@ -1,0 +1,191 @@
+"""The `citebot` command."""
+from __future__ import annotations
+
+import json
+import logging
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from . import __version__
+from .settings import Settings
+
+NO_TOKEN = """\
+TELEGRAM_BOT_TOKEN is not set.
+
+To run the bot, create one with @BotFather in Telegram (/newbot), then either
+  export TELEGRAM_BOT_TOKEN=123456:ABC...   or put that line in a .env file here.
+
+To try citebot without Telegram:
+  citebot ask "Why did North Korea recall its ambassador?"
+"""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(f"invalid configuration: {problems}") from exc
+
+
+def open_library(settings: Settings):
+    from index.documents import DocumentError
+    from index.embedding import EmbedderError, make_embedder
+    from index.library import Library
+
+    try:
+        embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
+        return Library.open(settings.data_dir, settings.index_dir, embedder)
+    except (DocumentError, EmbedderError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(__version__, prog_name="citebot")
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
+def cli(verbose: bool) -> None:
+    """Answer questions about documents with verbatim, cited excerpts."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+def run() -> None:
+    """Run the Telegram bot (long polling); builds the index first if there is none."""
+    settings = load_settings()
+    if not settings.telegram_bot_token:
+        click.echo(NO_TOKEN, err=True)
+        sys.exit(2)
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.application import run_bot
+
+    run_bot(settings)
+
+
+@cli.command()
+def reindex() -> None:
+    """Rebuild the index from the data directory and swap it in atomically."""
+    from index.build import build_index
+    from index.documents import DocumentError
+    from index.embedding import EmbedderError, make_embedder
+
+    settings = load_settings()
+    try:
+        embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
+        report = build_index(settings.data_dir, settings.index_dir, embedder)
+    except (DocumentError, EmbedderError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
+               f"({report.reused_vectors} vectors reused) -> {report.generation}")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per question; reads stdin lines if no QUESTION.")
+@click.option("--doc", help="Only search the document with this id.")
+def ask(question: str | None, as_json: bool, doc: str | None) -> None:
+    """Answer QUESTION from the documents."""
+    questions = [question] if question is not None else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    if not questions:
+        raise click.UsageError("give a QUESTION, or questions on standard input, one a line")
+    library = open_library(load_settings())
+    if doc and doc not in {d.id for d in library.documents()}:
+        raise click.ClickException(f"no document {doc!r}; `citebot sources` lists them")
+    for q in questions:
+        answer = library.answer(q, doc=doc)
+        click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else render_answer(answer))
+
+
+def render_answer(answer) -> str:
+    if not answer.answered:
+        return "The documents do not answer this question."
+    lines = [answer.text, ""]
+    for number, excerpt in enumerate(answer.excerpts, 1):
+        lines += [f"[{number}] {excerpt.text}", f"    — {excerpt.citation()}"]
+    return "\n".join(lines)
+
+
+@cli.command()
+def sources() -> None:
+    """List the indexed documents."""
+    for info in open_library(load_settings()).documents():
+        original = f" ({info.original_title})" if info.original_title else ""
+        click.echo(f"{info.id}: {info.title}{original} — {info.publication} {info.date} "
+                   f"[{info.language}] {info.chunks} chunks")
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def evaluate_command(file: Path, as_json: bool) -> None:
+    """Score retrieval and abstention on a questions file (JSON lines)."""
+    from index.evaluation import evaluate, load_cases, render
+
+    try:
+        cases = load_cases(file)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = evaluate(open_library(load_settings()), cases)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else render(report))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--repeat", default=3, show_default=True, help="Passes over the questions.")
+def bench(file: Path, repeat: int) -> None:
+    """Time start-up, a rebuild and answers to the questions in FILE."""
+    from index.evaluation import load_cases
+
+    settings = load_settings()
+    started = time.perf_counter()
+    library = open_library(settings)
+    library.answer("warm-up")
+    ready = time.perf_counter() - started
+    report = library.reindex()
+    latencies = []
+    questions = [c.question for c in load_cases(file)]
+    for _ in range(repeat):
+        for q in questions:
+            t = time.perf_counter()
+            library.answer(q)
+            latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    click.echo(f"open + first answer: {ready:.2f}s; reindex: {report.seconds:.2f}s "
+               f"({report.documents} docs, {report.chunks} chunks)")
+    click.echo(f"answers: n={len(latencies)} p50 {statistics.median(latencies):.1f} ms  "
+               f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms  max {latencies[-1]:.1f} ms")
+
+
+@cli.command("import")
+@click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "doc_id", required=True, help="Document id (file name in the data directory).")
+@click.option("--title", required=True)
+@click.option("--original-title", default="")
+@click.option("--publication", default="")
+@click.option("--date", default="")
+@click.option("--language", default="")
+@click.option("--source", default="")
+def import_page(raw: Path, doc_id: str, **meta: str) -> None:
+    """Clean a scraped article page (RAW text) into a Markdown document in the data directory."""
+    import yaml
+
+    from index.cleaning import to_markdown
+
+    settings = load_settings()
+    body = to_markdown(raw.read_text(encoding="utf-8"))
+    front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True,
+                           sort_keys=False)
+    target = settings.data_dir / f"{doc_id}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
+    click.echo(f"wrote {target}; run `citebot reindex` to index it")
+
+
+def main() -> None:
+    cli()

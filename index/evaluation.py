@@ -1,0 +1,152 @@
+"""Score retrieval and abstention on a questions file (JSON lines: id, lang, question, answerable, evidence)."""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answering import compose
+from .library import Library
+from .text import squash
+
+CURVE_STEPS = 12
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    lang: str
+    question: str
+    answerable: bool
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case: Case
+    rank: int | None          # 1-based rank of the first excerpt holding evidence, as shown to the user
+    retrieval_rank: int | None  # the same, had the bot not declined
+    answered: bool
+    relevance: float
+    returned: tuple[str, ...]
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            cases.append(Case(str(row.get("id", number)), row.get("lang", "?"), row["question"],
+                              bool(row.get("answerable", True)), tuple(row.get("evidence", []))))
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"{path}:{number}: not a question row ({exc})") from exc
+    return cases
+
+
+def first_hit(texts: list[str], evidence: tuple[str, ...]) -> int | None:
+    needles = [squash(e) for e in evidence]
+    for rank, text in enumerate(texts, 1):
+        if any(n in squash(text) for n in needles):
+            return rank
+    return None
+
+
+def run_case(library: Library, case: Case) -> Outcome:
+    retrieval = library.retrieve(case.question)
+    answer = compose(case.question, retrieval, library.embedder, library.threshold)
+    retrieved = [h.chunk.text for h in retrieval.hits]
+    shown = [e.text for e in answer.excerpts]
+    return Outcome(case, first_hit(shown, case.evidence), first_hit(retrieved, case.evidence),
+                   answer.answered, retrieval.relevance.score, tuple(retrieved))
+
+
+def evaluate(library: Library, cases: list[Case]) -> dict:
+    outcomes = [run_case(library, c) for c in cases]
+    answerable = [o for o in outcomes if o.case.answerable]
+    off_topic = [o for o in outcomes if not o.case.answerable]
+    by_lang = defaultdict(list)
+    for o in answerable:
+        by_lang[o.case.lang].append(o)
+    return {
+        "questions": len(outcomes),
+        "answerable": len(answerable),
+        "off_topic": len(off_topic),
+        **ranking_figures(answerable),
+        "retrieval_only": ranking_figures(answerable, key="retrieval_rank"),
+        "by_language": {lang: {"n": len(rows), **ranking_figures(rows)} for lang, rows in sorted(by_lang.items())},
+        "off_topic_answered": sum(o.answered for o in off_topic),
+        "answerable_declined": sum(not o.answered for o in answerable),
+        "threshold": library.threshold,
+        "tradeoff": tradeoff(answerable, off_topic),
+        "misses": [miss(o) for o in answerable if o.rank is None or o.rank > 1]
+                  + [miss(o) for o in off_topic if o.answered],
+    }
+
+
+def ranking_figures(rows: list[Outcome], key: str = "rank") -> dict:
+    ranks = [getattr(o, key) for o in rows]
+    n = len(rows) or 1
+    return {
+        "hit@1": round(sum(r == 1 for r in ranks) / n, 4),
+        "hit@3": round(sum(r is not None and r <= 3 for r in ranks) / n, 4),
+        "mrr": round(sum(1 / r for r in ranks if r) / n, 4),
+    }
+
+
+def tradeoff(answerable: list[Outcome], off_topic: list[Outcome]) -> list[dict]:
+    """Declined answerable vs answered off-topic questions, for thresholds across the observed range."""
+    scores = sorted(o.relevance for o in answerable + off_topic)
+    if not scores:
+        return []
+    low, high = scores[0], scores[-1]
+    points = []
+    for step in range(CURVE_STEPS + 1):
+        t = low + (high - low) * step / CURVE_STEPS
+        points.append({
+            "threshold": round(t, 4),
+            "answerable_declined": sum(o.relevance < t for o in answerable),
+            "off_topic_answered": sum(o.relevance >= t for o in off_topic),
+        })
+    return points
+
+
+def miss(o: Outcome) -> dict:
+    return {
+        "id": o.case.id, "lang": o.case.lang, "question": o.case.question,
+        "answerable": o.case.answerable, "answered": o.answered, "rank": o.rank,
+        "retrieval_rank": o.retrieval_rank, "relevance": round(o.relevance, 4),
+        "expected": list(o.case.evidence), "returned": [t[:80] for t in o.returned],
+    }
+
+
+def render(report: dict) -> str:
+    lines = [
+        f"questions {report['questions']}  answerable {report['answerable']}  off-topic {report['off_topic']}",
+        f"hit@1 {report['hit@1']:.3f}  hit@3 {report['hit@3']:.3f}  MRR {report['mrr']:.3f}"
+        f"   (retrieval alone: hit@1 {report['retrieval_only']['hit@1']:.3f}"
+        f"  hit@3 {report['retrieval_only']['hit@3']:.3f})",
+        "by language:",
+    ]
+    for lang, figures in report["by_language"].items():
+        lines.append(f"  {lang}  n={figures['n']:<3} hit@1 {figures['hit@1']:.3f}  hit@3 {figures['hit@3']:.3f}"
+                     f"  MRR {figures['mrr']:.3f}")
+    lines += [
+        f"off-topic answered: {report['off_topic_answered']}/{report['off_topic']}"
+        f"   answerable declined: {report['answerable_declined']}/{report['answerable']}"
+        f"   (threshold {report['threshold']})",
+        "trade-off (threshold: answerable declined / off-topic answered):",
+        "  " + "  ".join(f"{p['threshold']:.3f}:{p['answerable_declined']}/{p['off_topic_answered']}"
+                         for p in report["tradeoff"]),
+        "misses:" if report["misses"] else "misses: none",
+    ]
+    for m in report["misses"]:
+        verdict = "off-topic but answered" if not m["answerable"] else (
+            "declined" if not m["answered"] else f"rank {m['rank']}")
+        lines.append(f"  [{m['id']} {m['lang']}] {m['question']}  -> {verdict}")
+        if m["answerable"]:
+            lines.append(f"      expected: {' | '.join(m['expected'])}")
+        lines.append(f"      returned: {m['returned'][0] if m['returned'] else '-'}")
+    return "\n".join(lines)
