@@ -28,8 +28,9 @@ class Relevance:
         return self.score >= threshold
 
 
-def assess(dense: np.ndarray, lexical: np.ndarray) -> Relevance:
-    if dense.size == 0:
+def assess(dense: np.ndarray, lexical: np.ndarray, mask: np.ndarray) -> Relevance:
+    """Relevance of the best chunk within mask, against the whole corpus as background."""
+    if not mask.any():
         return Relevance(top=0.0, gap=0.0, lexical=0.0)
-    top = float(dense.max())
-    return Relevance(top=top, gap=top - float(np.median(dense)), lexical=float(lexical.max()))
+    top = float(dense[mask].max())
+    return Relevance(top=top, gap=top - float(np.median(dense)), lexical=float(lexical[mask].max()))

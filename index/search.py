@@ -58,7 +58,7 @@ class Searcher:
             merged = merge_into(hits, hit)
             if not merged and len(hits) == k:
                 break
-        return Retrieval(hits=hits, relevance=assess(dense[mask], lexical[mask]))
+        return Retrieval(hits=hits, relevance=assess(dense, lexical, mask))
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         total = self.stored.vectors.ntotal

@@ -1,0 +1,38 @@
+import pytest
+
+from index.documents import DocumentError, load_documents, read_document
+from tests.support import SEED_DOC, write_small_corpus
+
+
+def test_front_matter_sections_and_paragraph_numbers(tmp_path):
+    docs = load_documents(write_small_corpus(tmp_path / "data"))
+    zh = next(d for d in docs if d.id == "small-zh")
+    assert zh.info.title == "小测试文章"
+    assert zh.info.original_title == "A Small Test Article"
+    assert zh.info.date == "2025-01-02"
+    assert [(p.section, p.number) for p in zh.paragraphs] == [
+        ("", 1), ("叛逃者危机", 2), ("叛逃者危机", 3), ("经济", 4)]
+
+
+def test_plain_text_file_without_front_matter(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("First line is a paragraph.\nSecond line too.\n", encoding="utf-8")
+    doc = read_document(path)
+    assert doc.id == "notes"
+    assert [p.text for p in doc.paragraphs] == ["First line is a paragraph.", "Second line too."]
+
+
+def test_binary_and_broken_files_are_named_in_the_error(tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00garbage\x80")
+    with pytest.raises(DocumentError, match="bad.txt"):
+        load_documents(tmp_path)
+    (tmp_path / "bad.txt").unlink()
+    (tmp_path / "meta.md").write_text("---\ntitle: [unclosed\n---\ntext\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match="meta.md.*YAML"):
+        load_documents(tmp_path)
+
+
+def test_seed_document_metadata():
+    info = read_document(SEED_DOC).info
+    assert info.original_title == "Mongolia's Defector Dilemma: Navigating the Korea Divide"
+    assert (info.publication, info.date, info.language) == ("The Diplomat", "2025-11-04", "zh")

@@ -1,0 +1,96 @@
+import json
+import threading
+
+import pytest
+
+from index import store
+from index.build import build_index
+from index.library import Library, ReindexInProgress
+from tests.support import embedder, write_small_corpus
+
+
+@pytest.fixture()
+def built(tmp_path):
+    data = write_small_corpus(tmp_path / "data")
+    index_dir = tmp_path / "index"
+    report = build_index(data, index_dir, embedder())
+    return data, index_dir, report
+
+
+def test_manifest_records_model_dimension_corpus_and_documents(built):
+    _, index_dir, report = built
+    manifest = json.loads((index_dir / "current" / "manifest.json").read_text())
+    assert manifest["model"] == embedder().name
+    assert manifest["dimension"] == 384
+    assert len(manifest["corpus_hash"]) == 64 and manifest["built_at"]
+    assert {d["id"] for d in manifest["documents"]} == {"small-zh", "small-en"}
+    assert manifest["chunks"] == report.chunks == store.load(index_dir).vectors.ntotal
+
+
+def test_rebuild_swaps_generation_reuses_vectors_and_prunes_the_old(built):
+    data, index_dir, first = built
+    (data / "small-en.md").unlink()
+    second = build_index(data, index_dir, embedder())
+    assert second.generation != first.generation
+    assert (index_dir / "current").resolve() == second.generation
+    assert not first.generation.exists()
+    assert second.documents == 1 and second.reused_vectors == second.chunks
+    assert {c.doc for c in store.load(index_dir).chunks} == {"small-zh"}
+
+
+def test_unfinished_generation_is_ignored(built):
+    _, index_dir, report = built
+    crashed = index_dir / "generations" / "99999999T000000-deadbeef"
+    crashed.mkdir()
+    (crashed / "vectors.faiss").write_bytes(b"partial")
+    assert store.load(index_dir).path == report.generation
+
+
+def test_corrupt_index_gives_a_clear_error_and_library_rebuilds(built):
+    data, index_dir, _ = built
+    (index_dir / "current" / "vectors.faiss").write_bytes(b"not a faiss index")
+    with pytest.raises(store.IndexCorrupt, match="citebot reindex"):
+        store.load(index_dir)
+    library = Library.open(data, index_dir, embedder())
+    assert library.answer("朝鲜为什么召回驻蒙古大使?").answered
+
+
+def test_questions_are_answered_while_a_reindex_runs(built):
+    data, index_dir, _ = built
+    library = Library.open(data, index_dir, embedder())
+    answers, errors = [], []
+
+    def ask_repeatedly():
+        try:
+            for _ in range(10):
+                answers.append(library.answer("朝鲜为什么召回驻蒙古大使?"))
+        except Exception as exc:  # noqa: BLE001 - any failure fails the test below
+            errors.append(exc)
+
+    asker = threading.Thread(target=ask_repeatedly)
+    asker.start()
+    report = library.reindex()
+    asker.join()
+    assert not errors
+    assert len(answers) == 10 and all(a.answered for a in answers)
+    assert report.documents == 2
+
+
+def test_second_concurrent_reindex_is_refused(built):
+    data, index_dir, _ = built
+    library = Library.open(data, index_dir, embedder())
+    library._build_lock.acquire()
+    try:
+        with pytest.raises(ReindexInProgress):
+            library.reindex()
+    finally:
+        library._build_lock.release()
+
+
+def test_library_follows_a_rebuild_made_by_another_process(built):
+    data, index_dir, _ = built
+    library = Library.open(data, index_dir, embedder())
+    assert len(library.documents()) == 2
+    (data / "small-en.md").unlink()
+    build_index(data, index_dir, embedder())
+    assert [d.id for d in library.documents()] == ["small-zh"]

@@ -1,0 +1,78 @@
+import pytest
+
+from index.answering import direct_answer
+from index.library import Library
+from index.search import widen
+from index.chunking import Chunk
+from index.terms import query_terms
+from tests.support import REPO, embedder
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory):
+    return Library.open(REPO / "data", tmp_path_factory.mktemp("index"), embedder())
+
+
+def test_chinese_question_finds_the_sentence_and_cites_it(library):
+    answer = library.answer("朝鲜为什么召回驻蒙古大使?")
+    assert answer.answered
+    assert "召回驻蒙古大使" in answer.text
+    top = answer.excerpts[0]
+    assert "召回驻蒙古大使" in top.text
+    assert (top.section, top.paragraph, top.doc) == ("叛逃者危机", 12, "mongolia-defector-dilemma")
+
+
+def test_english_question_is_answered_from_the_chinese_text(library):
+    answer = library.answer("Why did North Korea recall its ambassador to Mongolia?")
+    assert answer.answered
+    assert any("召回驻蒙古大使" in e.text for e in answer.excerpts)
+
+
+def test_excerpts_and_answer_are_verbatim_from_the_article(library):
+    article = (REPO / "data" / "mongolia-defector-dilemma.md").read_text(encoding="utf-8")
+    for question in ["蒙古对中国的出口下降了多少?", "Who directed the film The Road South?", "Когда Монголия и Северная Корея установили отношения?"]:
+        answer = library.answer(question)
+        assert 1 <= len(answer.excerpts) <= 3
+        assert answer.text in article
+        assert all(e.text in article for e in answer.excerpts)
+        assert answer.text in answer.excerpts[0].text
+
+
+def test_off_topic_question_is_declined_without_excerpts(library):
+    for question in ["How do I bake sourdough bread at home?", "What is the capital of France?"]:
+        answer = library.answer(question)
+        assert not answer.answered and answer.excerpts == () and answer.text == ""
+
+
+def test_empty_and_huge_questions_do_not_fail(library):
+    assert not library.answer("   ").answered
+    assert library.answer("蒙古 " * 3000).question
+
+
+def test_question_limited_to_one_document(tmp_path):
+    from tests.support import write_small_corpus
+    lib = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder())
+    answer = lib.answer("How long should sourdough bake?", doc="small-zh")
+    assert all(e.doc == "small-zh" for e in answer.excerpts)
+    answer = lib.answer("How long should sourdough bake?", doc="small-en")
+    assert answer.answered and answer.excerpts[0].doc == "small-en"
+
+
+def test_overlapping_windows_merge_into_one_verbatim_excerpt():
+    a = Chunk(0, "d", "D", "", 1, 0, 2, "一。二。")
+    b = Chunk(1, "d", "D", "", 1, 1, 2, "二。三。")
+    merged = widen(b, a)
+    assert merged.text == "一。二。三。" and merged.sentences == 3
+
+
+def test_direct_answer_picks_the_answering_sentence():
+    excerpt = "影片于 2024 年首映。两国于 1948 年建交,蒙古是最早承认平壤的国家之一。"
+    assert direct_answer("蒙古和朝鲜是哪一年建交的?", excerpt, embedder()).startswith("两国于 1948 年建交")
+
+
+def test_query_terms_follow_the_script():
+    assert query_terms("朝鲜为什么召回大使?")[0] == "zh"
+    field, terms = query_terms("Why did North Korea recall its ambassador?")
+    assert field == "en" and "ambassador" in terms and "did" not in terms
+    field, terms = query_terms("북한은 왜 대사를 소환했나요?")
+    assert field == "ko" and "대사" in terms
