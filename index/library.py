@@ -100,8 +100,13 @@ class Library:
             self._build_lock.release()
 
     def _load(self) -> None:
+        stored = store.load(self.index_dir)
+        if stored.manifest.get("model") != self.embedder.name:
+            raise store.IndexCorrupt(
+                f"index at {stored.path} was built with {stored.manifest.get('model')!r} but the configured "
+                f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`")
         with self._swap_lock:
-            self._searcher = Searcher(store.load(self.index_dir), self.embedder)
+            self._searcher = Searcher(stored, self.embedder)
 
     def _live_generation(self) -> str | None:
         try:
