@@ -65,7 +65,9 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # the library raises OSError, ValueError or HF hub errors
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.name = f"sentence-transformers/{model}"
         e5_style = "e5" in model.lower()
         self._query_prefix = "query: " if e5_style else ""
