@@ -1,0 +1,138 @@
+"""Wiring: the python-telegram-bot Application, its command menus, and the polling loop."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import signal
+from collections.abc import AsyncIterator, Iterable
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    Update,
+)
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from citebot.settings import Settings
+from index.embedding import make_embedder
+from index.library import Library
+
+from .handlers import DocumentLibrary, Handlers
+from .sending import FloodRetry
+from .store import QuestionLog
+
+logger = logging.getLogger(__name__)
+
+PRIVATE_COMMANDS = (
+    BotCommand("start", "What this bot does"),
+    BotCommand("help", "What I know and how to ask"),
+    BotCommand("sources", "The documents I answer from"),
+)
+GROUP_COMMANDS = (
+    BotCommand("ask", "Ask a question about the documents"),
+    BotCommand("help", "What I know and how to ask"),
+    BotCommand("sources", "The documents I answer from"),
+)
+ADMIN_COMMANDS = (*PRIVATE_COMMANDS, BotCommand("reindex", "Rebuild the search index"))
+
+
+class MissingTokenError(RuntimeError):
+    """The bot cannot start without TELEGRAM_BOT_TOKEN."""
+
+
+def require_token(settings: Settings) -> str:
+    if not settings.telegram_bot_token:
+        raise MissingTokenError(
+            "No Telegram bot token: set TELEGRAM_BOT_TOKEN in the environment or in .env "
+            "(get one from @BotFather)."
+        )
+    return settings.telegram_bot_token
+
+
+def file_url_for(base_url: str) -> str | None:
+    """The Bot API file URL that goes with a base URL such as http://host:8081/bot."""
+    head, found, tail = base_url.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if found else None
+
+
+async def register_commands(application: Application, admin_user_ids: Iterable[int]) -> None:
+    """Command menus: one for private chats, one for groups, and /reindex for each admin."""
+    bot = application.bot
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeDefault())
+    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
+    for admin_id in sorted(admin_user_ids):
+        try:
+            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
+        except TelegramError as error:
+            logger.warning("Could not set the admin command menu for user %s: %s", admin_id, error)
+
+
+def build_application(settings: Settings, library: DocumentLibrary, store: QuestionLog) -> Application:
+    builder = (
+        ApplicationBuilder()
+        .token(require_token(settings))
+        .concurrent_updates(True)
+        .rate_limiter(FloodRetry())
+        .post_init(functools.partial(register_commands, admin_user_ids=settings.admin_user_ids))
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+        if file_url := file_url_for(settings.telegram_api_base_url):
+            builder = builder.base_file_url(file_url)
+    application = builder.build()
+    Handlers(library, store, settings).register(application)
+    return application
+
+
+@contextlib.asynccontextmanager
+async def running(application: Application, poll_timeout: float = 10.0) -> AsyncIterator[Application]:
+    """Polls Telegram and handles updates until the block ends (run_polling for a running loop)."""
+    async with application:
+        if application.post_init:
+            await application.post_init(application)
+        await application.updater.start_polling(timeout=poll_timeout, allowed_updates=[Update.MESSAGE])
+        await application.start()
+        try:
+            yield application
+        finally:
+            await application.updater.stop()
+            await application.stop()
+
+
+def open_library(settings: Settings) -> Library:
+    embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
+    return Library.open(settings.data_dir, settings.index_dir, embedder)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Opens the library (building its index on first start) and the question log, then polls until `stop`."""
+    require_token(settings)
+    library = await asyncio.to_thread(open_library, settings)
+    async with QuestionLog(settings.db_path) as store:
+        async with running(build_application(settings, library, store)) as application:
+            logger.info("Bot @%s is polling for updates", application.bot.username)
+            await stop.wait()
+    logger.info("Bot stopped")
+
+
+async def serve_until_signal(settings: Settings) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await serve(settings, stop)
+
+
+def run_bot(settings: Settings) -> None:
+    """Runs the bot until SIGINT or SIGTERM."""
+    require_token(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    asyncio.run(serve_until_signal(settings))

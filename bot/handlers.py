@@ -1,0 +1,174 @@
+"""Update handlers: questions in private chats and groups, informational commands, /reindex."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from telegram import Message, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+
+from citebot.settings import Settings
+from index.answer import Answer
+from index.documents import DocumentInfo
+from index.library import ReindexInProgress
+
+from . import formatting
+from .sending import quotes_in, reply_html, typing
+from .store import QuestionLog
+
+logger = logging.getLogger(__name__)
+
+
+class DocumentLibrary(Protocol):
+    """What the bot needs from `index.library.Library`."""
+
+    def answer(self, question: str, doc: str | None = None) -> Answer: ...
+
+    def documents(self) -> Sequence[DocumentInfo]: ...
+
+    def reindex(self) -> Any: ...
+
+
+def text_after_command(message: Message) -> str:
+    """The text following a leading /command or /command@botname."""
+    text = message.text or ""
+    for entity in message.entities:
+        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
+            return text[len(message.parse_entity(entity)):]
+    return text
+
+
+def replies_to_bot(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+def is_blank(question: str) -> bool:
+    return not any(char.isalnum() for char in question)
+
+
+class Handlers:
+    """The bot's callbacks, bound to one library, question log and settings."""
+
+    def __init__(self, library: DocumentLibrary, store: QuestionLog, settings: Settings) -> None:
+        self.library = library
+        self.store = store
+        self.admin_user_ids = frozenset(settings.admin_user_ids)
+        self._reindexing = asyncio.Lock()
+
+    def register(self, application: Application) -> None:
+        new_message = filters.UpdateType.MESSAGE
+        private = filters.ChatType.PRIVATE & new_message
+        groups = filters.ChatType.GROUPS & new_message
+        application.add_handlers([
+            CommandHandler("start", self.start, filters=new_message),
+            CommandHandler("help", self.help, filters=new_message),
+            CommandHandler("sources", self.sources, filters=new_message),
+            CommandHandler("ask", self.ask, filters=new_message),
+            CommandHandler("reindex", self.reindex, filters=new_message),
+            MessageHandler(private & filters.COMMAND, self.unknown_command),
+            MessageHandler(private & filters.TEXT, self.private_text),
+            MessageHandler(groups & filters.TEXT & filters.REPLY, self.follow_up),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.non_text),
+        ])
+        application.add_error_handler(self.on_error)
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await reply_html(update.effective_message, [formatting.start_text()])
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        documents = await asyncio.to_thread(self.library.documents)
+        await reply_html(update.effective_message, formatting.help_messages(documents, context.bot.username))
+
+    async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        documents = await asyncio.to_thread(self.library.documents)
+        await reply_html(update.effective_message, formatting.sources_messages(documents))
+
+    async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        question = text_after_command(update.effective_message)
+        if not question.strip():
+            await reply_html(update.effective_message, [formatting.ask_usage_text()])
+            return
+        await self.answer_question(update, context, question)
+
+    async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.answer_question(update, context, update.effective_message.text)
+
+    async def follow_up(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if replies_to_bot(update.effective_message, context.bot.id):
+            await self.answer_question(update, context, update.effective_message.text)
+
+    async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await reply_html(update.effective_message, [formatting.non_text_text()])
+
+    async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await reply_html(update.effective_message, [formatting.unknown_command_text()])
+
+    async def answer_question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+        message = update.effective_message
+        question = question.strip()
+        if is_blank(question):
+            await reply_html(message, [formatting.empty_question_text()])
+            return
+        if len(question) > formatting.MAX_QUESTION_CHARS:
+            await reply_html(message, [formatting.too_long_question_text(len(question))])
+            return
+        started = time.perf_counter()
+        async with typing(context.bot, message):
+            answer = await asyncio.to_thread(self.library.answer, question)
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        await self.record(update, question, answer, latency_ms)
+        await reply_html(message, formatting.render_answer(answer))
+
+    async def record(self, update: Update, question: str, answer: Answer, latency_ms: int) -> None:
+        user = update.effective_user
+        try:
+            await self.store.log(
+                chat_type=update.effective_chat.type,
+                user_language=user.language_code if user else None,
+                question=question,
+                latency_ms=latency_ms,
+                answered=answer.answered,
+                cited_chunk_ids=[e.chunk_id for e in answer.excerpts[: formatting.MAX_EXCERPTS]],
+            )
+        except Exception:
+            logger.exception("Could not log a question")
+
+    async def reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        user = update.effective_user
+        if user is None or user.id not in self.admin_user_ids:
+            logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
+            await reply_html(message, [formatting.reindex_refused_text()])
+            return
+        if self._reindexing.locked():
+            await reply_html(message, [formatting.reindex_running_text()])
+            return
+        async with self._reindexing:
+            await reply_html(message, [formatting.reindex_started_text()])
+            await reply_html(message, [await self.rebuild(user.id)])
+
+    async def rebuild(self, user_id: int) -> str:
+        logger.info("Reindex started by admin %s", user_id)
+        try:
+            report = await asyncio.to_thread(self.library.reindex)
+        except ReindexInProgress:
+            return formatting.reindex_running_text()
+        except Exception:
+            logger.exception("Reindex failed")
+            return formatting.reindex_failed_text()
+        logger.info("Reindex done: %s", report)
+        return formatting.reindex_done_text(report.documents, report.chunks, report.seconds)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("Error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_message:
+            message = update.effective_message
+            with contextlib.suppress(TelegramError):
+                await message.reply_text(formatting.error_text(), parse_mode=ParseMode.HTML, do_quote=quotes_in(message))

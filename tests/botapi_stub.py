@@ -1,0 +1,535 @@
+"""A local stand-in for the Telegram Bot API: a real HTTP server speaking the subset the bot uses.
+
+Tests push updates (as Telegram would deliver them to getUpdates) and read back what the bot
+sent. It rejects what Telegram rejects: bad HTML, over-long or empty texts, unknown chats,
+replies to missing messages, invalid command lists; and can answer with 429 flood errors.
+Stricter than Telegram in one way: a bare "&" that starts no entity is refused.
+"""
+from __future__ import annotations
+
+import asyncio
+import email.parser
+import email.policy
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.telegram_html import HtmlParseError, ParsedHtml, parse_html, utf16_len
+
+MAX_TEXT_UTF16 = 4096
+CHAT_ACTIONS = {
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+}
+_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_LEADING_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, description: str, parameters: dict | None = None) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+        self.parameters = parameters
+
+
+def bad_request(reason: str) -> ApiError:
+    return ApiError(HTTPStatus.BAD_REQUEST, f"Bad Request: {reason}")
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str | None = "en"
+    is_bot: bool = False
+
+    def to_json(self) -> dict:
+        data = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+
+@dataclass(frozen=True)
+class Chat:
+    id: int
+    type: str
+    title: str | None = None
+    first_name: str | None = None
+
+    @classmethod
+    def private(cls, user: User) -> Chat:
+        return cls(id=user.id, type="private", first_name=user.first_name)
+
+    @classmethod
+    def group(cls, chat_id: int, title: str, type: str = "supergroup") -> Chat:
+        return cls(id=chat_id, type=type, title=title)
+
+    def to_json(self) -> dict:
+        data: dict[str, Any] = {"id": self.id, "type": self.type}
+        if self.title:
+            data["title"] = self.title
+        if self.first_name:
+            data["first_name"] = self.first_name
+        return data
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    method: str
+    params: dict
+    status: int
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    message_id: int
+    chat_id: int
+    text: str
+    parse_mode: str | None
+    plain_text: str
+    entities: list[dict]
+    reply_to_message_id: int | None
+
+    @property
+    def blockquotes(self) -> list[str]:
+        return [self.entity_text(e) for e in self.entities if e["type"] == "blockquote"]
+
+    def entity_text(self, entity: dict) -> str:
+        units = self.plain_text.encode("utf-16-le")
+        start, end = 2 * entity["offset"], 2 * (entity["offset"] + entity["length"])
+        return units[start:end].decode("utf-16-le")
+
+
+@dataclass
+class _State:
+    updates: deque[dict] = field(default_factory=deque)
+    messages: dict[tuple[int, int], dict] = field(default_factory=dict)
+    chats: dict[int, Chat] = field(default_factory=dict)
+    message_ids: dict[int, itertools.count] = field(default_factory=dict)
+    calls: list[ApiCall] = field(default_factory=list)
+    sent: list[SentMessage] = field(default_factory=list)
+    chat_actions: list[tuple[int, str]] = field(default_factory=list)
+    commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
+    floods: deque[int] = field(default_factory=deque)
+    confirmed_offset: int = 0
+    closed: bool = False
+
+
+class BotApiStub:
+    """Run with `with BotApiStub() as stub:`; point the bot at `stub.base_url`."""
+
+    def __init__(self, token: str = "123456789:stub-token", bot_username: str = "citebot_test_bot") -> None:
+        self.token = token
+        self.bot_user = User(
+            id=int(token.split(":")[0]), first_name="Citebot", username=bot_username,
+            language_code=None, is_bot=True,
+        )
+        self._state = _State()
+        self._changed = threading.Condition()
+        self._update_ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> BotApiStub:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._server.daemon_threads = True
+        self._server.stub = self  # type: ignore[attr-defined]
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="botapi-stub", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._changed:
+            self._state.closed = True
+            self._changed.notify_all()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    def __enter__(self) -> BotApiStub:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None, "stub not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    @property
+    def bot_username(self) -> str:
+        return self.bot_user.username or ""
+
+    # -- what tests read -------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[ApiCall]:
+        with self._changed:
+            return list(self._state.calls)
+
+    @property
+    def sent(self) -> list[SentMessage]:
+        with self._changed:
+            return list(self._state.sent)
+
+    @property
+    def chat_actions(self) -> list[tuple[int, str]]:
+        with self._changed:
+            return list(self._state.chat_actions)
+
+    @property
+    def rejected(self) -> list[ApiCall]:
+        """Calls Telegram would have refused as wrong (flood-limit answers are not counted)."""
+        return [c for c in self.calls if c.status >= 400 and c.status != HTTPStatus.TOO_MANY_REQUESTS]
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        return [c for c in self.calls if c.method.lower() == method.lower()]
+
+    def sent_to(self, chat_id: int) -> list[SentMessage]:
+        return [m for m in self.sent if m.chat_id == chat_id]
+
+    def commands_for(self, scope: dict | None = None, language_code: str = "") -> list[str] | None:
+        with self._changed:
+            commands = self._state.commands.get((_scope_key(scope), language_code))
+        return None if commands is None else [c["command"] for c in commands]
+
+    @property
+    def confirmed_offset(self) -> int:
+        with self._changed:
+            return self._state.confirmed_offset
+
+    async def wait_for_messages(self, count: int, timeout: float = 10.0, chat_id: int | None = None) -> list[SentMessage]:
+        """The first `count` messages sent (to `chat_id`, if given), once that many have arrived."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sent = self.sent if chat_id is None else self.sent_to(chat_id)
+            if len(sent) >= count:
+                return sent[:count]
+            if time.monotonic() > deadline:
+                texts = [m.plain_text[:100] for m in sent]
+                raise AssertionError(f"expected {count} sent messages within {timeout}s, got {len(sent)}: {texts}")
+            await asyncio.sleep(0.02)
+
+    async def wait_until_fetched(self, update_id: int, timeout: float = 10.0) -> None:
+        """Until the bot has confirmed (fetched and moved its offset past) the given update."""
+        deadline = time.monotonic() + timeout
+        while self.confirmed_offset <= update_id:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"update {update_id} was not fetched within {timeout}s")
+            await asyncio.sleep(0.02)
+
+    # -- what tests do ---------------------------------------------------------------------
+
+    def flood_next(self, count: int, retry_after: int = 1) -> None:
+        """Answer the next `count` sendMessage calls with 429 Too Many Requests."""
+        with self._changed:
+            self._state.floods.extend([retry_after] * count)
+
+    def push_text(self, chat: Chat, user: User, text: str, *, reply_to: int | None = None,
+                  entities: list[dict] | None = None) -> int:
+        """Deliver a text message; commands get the bot_command entity Telegram adds. Returns its id."""
+        content: dict[str, Any] = {"text": text}
+        content["entities"] = command_entities(text) if entities is None else entities
+        if not content["entities"]:
+            del content["entities"]
+        return self._push_message(chat, user, content, reply_to)
+
+    def push_sticker(self, chat: Chat, user: User) -> int:
+        sticker = {
+            "file_id": "CAACAgIAAxkBAAIBsticker", "file_unique_id": "AgADsticker", "type": "regular",
+            "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
+        }
+        return self._push_message(chat, user, {"sticker": sticker}, None)
+
+    def push_photo(self, chat: Chat, user: User, caption: str | None = None) -> int:
+        sizes = [
+            {"file_id": f"AgACAgIAAxkBphoto{w}", "file_unique_id": f"AQADphoto{w}", "width": w,
+             "height": w * 3 // 4, "file_size": w * 100}
+            for w in (90, 320, 800)
+        ]
+        content: dict[str, Any] = {"photo": sizes}
+        if caption:
+            content["caption"] = caption
+        return self._push_message(chat, user, content, None)
+
+    def last_update_id(self) -> int:
+        with self._changed:
+            return self._state.updates[-1]["update_id"] if self._state.updates else 0
+
+    def _push_message(self, chat: Chat, user: User, content: dict, reply_to: int | None) -> int:
+        with self._changed:
+            self._state.chats[chat.id] = chat
+            message = self._new_message(chat, user.to_json(), content, reply_to)
+            update_id = next(self._update_ids)
+            self._state.updates.append({"update_id": update_id, "message": message})
+            self._changed.notify_all()
+            return message["message_id"]
+
+    def _new_message(self, chat: Chat, sender: dict, content: dict, reply_to: int | None) -> dict:
+        ids = self._state.message_ids.setdefault(chat.id, itertools.count(1))
+        message = {"message_id": next(ids), "from": sender, "chat": chat.to_json(), "date": int(time.time())}
+        message.update(content)
+        if reply_to is not None:
+            replied = self._state.messages.get((chat.id, reply_to))
+            if replied is None:
+                raise KeyError(f"no message {reply_to} in chat {chat.id} to reply to")
+            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
+        self._state.messages[(chat.id, message["message_id"])] = message
+        return message
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def handle(self, method: str, params: dict) -> tuple[int, dict]:
+        endpoint = getattr(self, f"_api_{method.lower()}", None)
+        try:
+            if endpoint is None:
+                raise ApiError(HTTPStatus.NOT_FOUND, "Not Found")
+            result = endpoint(params)
+        except ApiError as error:
+            self._record(ApiCall(method, params, error.status, error.description))
+            body = {"ok": False, "error_code": int(error.status), "description": error.description}
+            if error.parameters:
+                body["parameters"] = error.parameters
+            return error.status, body
+        if method.lower() != "getupdates" or result:
+            self._record(ApiCall(method, params, HTTPStatus.OK))
+        return HTTPStatus.OK, {"ok": True, "result": result}
+
+    def _record(self, call: ApiCall) -> None:
+        with self._changed:
+            self._state.calls.append(call)
+
+    def _api_getme(self, params: dict) -> dict:
+        return {**self.bot_user.to_json(), "can_join_groups": True, "can_read_all_group_messages": False,
+                "supports_inline_queries": False}
+
+    def _api_deletewebhook(self, params: dict) -> bool:
+        if _flag(params.get("drop_pending_updates")):
+            with self._changed:
+                self._state.updates.clear()
+        return True
+
+    def _api_logout(self, params: dict) -> bool:
+        return True
+
+    def _api_close(self, params: dict) -> bool:
+        return True
+
+    def _api_getupdates(self, params: dict) -> list[dict]:
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        limit = int(params.get("limit") or 100)
+        allowed = _json(params.get("allowed_updates")) or None
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            if offset:
+                while self._state.updates and self._state.updates[0]["update_id"] < offset:
+                    self._state.updates.popleft()
+                self._state.confirmed_offset = max(self._state.confirmed_offset, offset)
+            while True:
+                pending = [u for u in self._state.updates if _allowed(u, allowed)][:limit]
+                remaining = deadline - time.monotonic()
+                if pending or remaining <= 0 or self._state.closed:
+                    return pending
+                self._changed.wait(remaining)
+
+    def _api_sendchataction(self, params: dict) -> bool:
+        chat = self._chat(params)
+        action = params.get("action")
+        if action not in CHAT_ACTIONS:
+            raise bad_request("wrong parameter action in request")
+        with self._changed:
+            self._state.chat_actions.append((chat.id, action))
+        return True
+
+    def _api_sendmessage(self, params: dict) -> dict:
+        chat = self._chat(params)
+        self._take_flood()
+        text = params.get("text")
+        parse_mode = params.get("parse_mode") or None
+        if not text:
+            raise bad_request("message text is empty")
+        parsed = self._parse(text, parse_mode)
+        if not parsed.text.strip():
+            raise bad_request("message text is empty")
+        if utf16_len(parsed.text.strip()) > MAX_TEXT_UTF16:
+            raise bad_request("message is too long")
+        reply_to = self._reply_target(chat, params)
+        with self._changed:
+            message = self._new_message(chat, self.bot_user.to_json(), {"text": parsed.text}, reply_to)
+            if parsed.entities:
+                message["entities"] = parsed.entities
+            self._state.sent.append(SentMessage(
+                message_id=message["message_id"], chat_id=chat.id, text=text, parse_mode=parse_mode,
+                plain_text=parsed.text, entities=parsed.entities, reply_to_message_id=reply_to,
+            ))
+            return message
+
+    def _api_setmycommands(self, params: dict) -> bool:
+        commands = _json(params.get("commands"))
+        if not isinstance(commands, list) or len(commands) > 100:
+            raise bad_request("commands must be a list of at most 100 commands")
+        for command in commands:
+            if not _COMMAND_NAME.fullmatch(str(command.get("command", ""))):
+                raise bad_request("BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+        key = (_scope_key(_json(params.get("scope"))), params.get("language_code") or "")
+        with self._changed:
+            self._state.commands[key] = commands
+        return True
+
+    def _api_getmycommands(self, params: dict) -> list[dict]:
+        key = (_scope_key(_json(params.get("scope"))), params.get("language_code") or "")
+        with self._changed:
+            return list(self._state.commands.get(key, []))
+
+    def _api_deletemycommands(self, params: dict) -> bool:
+        key = (_scope_key(_json(params.get("scope"))), params.get("language_code") or "")
+        with self._changed:
+            self._state.commands.pop(key, None)
+        return True
+
+    def _chat(self, params: dict) -> Chat:
+        try:
+            chat_id = int(params.get("chat_id"))
+        except (TypeError, ValueError):
+            raise bad_request("chat_id is empty") from None
+        with self._changed:
+            chat = self._state.chats.get(chat_id)
+        if chat is None:
+            raise bad_request("chat not found")
+        return chat
+
+    def _take_flood(self) -> None:
+        with self._changed:
+            if not self._state.floods:
+                return
+            retry_after = self._state.floods.popleft()
+        raise ApiError(HTTPStatus.TOO_MANY_REQUESTS, f"Too Many Requests: retry after {retry_after}",
+                       {"retry_after": retry_after})
+
+    @staticmethod
+    def _parse(text: str, parse_mode: str | None) -> ParsedHtml:
+        if parse_mode is None:
+            return ParsedHtml(text)
+        if parse_mode.lower() != "html":
+            raise bad_request(f"the stub only implements parse_mode HTML, got {parse_mode!r}")
+        try:
+            return parse_html(text)
+        except HtmlParseError as error:
+            raise bad_request(f"can't parse entities: {error}") from None
+
+    def _reply_target(self, chat: Chat, params: dict) -> int | None:
+        reply = _json(params.get("reply_parameters")) or {}
+        message_id = reply.get("message_id") or params.get("reply_to_message_id")
+        if message_id is None:
+            return None
+        message_id = int(message_id)
+        with self._changed:
+            exists = (chat.id, message_id) in self._state.messages
+        if exists:
+            return message_id
+        if _flag(reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))):
+            return None
+        raise bad_request("message to be replied not found")
+
+
+def command_entities(text: str) -> list[dict]:
+    match = _LEADING_COMMAND.match(text)
+    return [{"type": "bot_command", "offset": 0, "length": utf16_len(match.group())}] if match else []
+
+
+def _scope_key(scope: dict | None) -> str:
+    return json.dumps(scope or {"type": "default"}, sort_keys=True)
+
+
+def _allowed(update: dict, allowed: list[str] | None) -> bool:
+    return not allowed or any(kind in update for kind in allowed)
+
+
+def _flag(value: object) -> bool:
+    return value in (True, "true", "True", "1", 1)
+
+
+def _json(value: object) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _form_params(content_type: str, body: bytes) -> dict:
+    if not body:
+        return {}
+    if content_type.startswith("application/json"):
+        return {k: v if isinstance(v, str) else json.dumps(v) for k, v in json.loads(body).items()}
+    if content_type.startswith("multipart/form-data"):
+        parsed = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body
+        )
+        return {
+            part.get_param("name", header="content-disposition"): part.get_content()
+            for part in parsed.iter_parts()
+        }
+    return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def _serve(self) -> None:
+        stub: BotApiStub = self.server.stub  # type: ignore[attr-defined]
+        url = urlsplit(self.path)
+        token, _, method = url.path.removeprefix("/bot").partition("/")
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not url.path.startswith("/bot") or token != stub.token:
+            self._reply(HTTPStatus.UNAUTHORIZED, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return
+        params = dict(parse_qsl(url.query))
+        params.update(_form_params(self.headers.get("Content-Type", ""), body))
+        status, payload = stub.handle(method, params)
+        self._reply(status, payload)
+
+    def _reply(self, status: int, payload: dict) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
