@@ -11,12 +11,15 @@ from pathlib import Path
 import numpy as np
 
 from . import store
+from .background import BACKGROUND
 from .chunking import Chunk, chunk_documents
 from .documents import DocumentError, load_documents
 from .embedding import Embedder
 from .terms import passage_terms
 
 CHUNKER_VERSION = "sentence-windows-2"
+# A background passage this close to a chunk is about something the collection covers: drop it.
+BACKGROUND_OVERLAP = 0.90
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,18 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
         ],
     }
     terms = [passage_terms(c.text) for c in chunks]
-    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms)
+    background = background_vectors(embedder, vectors)
+    manifest["background_passages"] = len(background)
+    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background)
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
+
+
+def background_vectors(embedder: Embedder, chunk_vectors: np.ndarray) -> np.ndarray:
+    """Background passages unlike every chunk of the collection."""
+    background = embedder.embed_passages(list(BACKGROUND))
+    closest = (background @ chunk_vectors.T).max(axis=1)
+    return background[closest < BACKGROUND_OVERLAP]
 
 
 def corpus_hash(documents) -> str:

@@ -43,7 +43,8 @@ class Searcher:
 
     def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
-        dense = self.dense_scores(self.embedder.embed_queries([question])[0])
+        query = self.embedder.embed_queries([question])[0]
+        dense = self.dense_scores(query)
         field, terms = query_terms(question)
         lexical = self.lexical.scores(field, terms) if field else None
         if lexical is None:
@@ -58,7 +59,7 @@ class Searcher:
             merged = merge_into(hits, hit)
             if not merged and len(hits) == k:
                 break
-        return Retrieval(hits=hits, relevance=assess(dense, lexical, mask))
+        return Retrieval(hits=hits, relevance=assess(dense, lexical, mask, self.stored.background @ query))
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         total = self.stored.vectors.ntotal

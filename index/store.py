@@ -27,6 +27,7 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
+BACKGROUND = "background.npy"
 
 
 class IndexMissing(FileNotFoundError):
@@ -42,12 +43,13 @@ class StoredIndex:
     manifest: dict
     vectors: faiss.Index
     chunks: list[Chunk]
-    terms: list[list[str]]
+    terms: list[dict[str, list[str]]]
+    background: np.ndarray
     path: Path
 
 
-def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray,
-                     chunks: list[Chunk], terms: list[list[str]]) -> Path:
+def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
+                     terms: list[dict[str, list[str]]], background: np.ndarray) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
@@ -57,9 +59,12 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray,
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(flat, str(target / VECTORS))
+    np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
+    for name in (VECTORS, BACKGROUND, CHUNKS):
+        _fsync_file(target / name)
     full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]),
                      "chunks": len(chunks), **manifest}
     _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
@@ -98,23 +103,26 @@ def load(index_dir: Path) -> StoredIndex:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
         vectors = faiss.read_index(str(path / VECTORS))
         rows = [json.loads(line) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        background = np.load(path / BACKGROUND)
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
-    problem = _inconsistency(manifest, vectors, rows)
+    problem = _inconsistency(manifest, vectors, rows, background)
     if problem:
         raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
     terms = [row.pop("terms") for row in rows]
     return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
-                       terms=terms, path=path)
+                       terms=terms, background=background, path=path)
 
 
-def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict]) -> str | None:
+def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
     if manifest.get("format") != FORMAT_VERSION:
         return f"format {manifest.get('format')} is not {FORMAT_VERSION}"
     if vectors.ntotal != len(rows) or manifest.get("chunks") != len(rows):
         return f"{vectors.ntotal} vectors, {len(rows)} chunks, manifest says {manifest.get('chunks')}"
     if vectors.d != manifest.get("dimension"):
         return f"vectors have dimension {vectors.d}, manifest says {manifest.get('dimension')}"
+    if background.ndim != 2 or (background.size and background.shape[1] != vectors.d):
+        return f"background vectors have shape {background.shape}"
     return None
 
 
@@ -123,6 +131,11 @@ def _write_synced(path: Path, text: str) -> None:
         out.write(text)
         out.flush()
         os.fsync(out.fileno())
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
