@@ -34,9 +34,9 @@ GOBI_PROVINCES = ("南戈壁省", "东戈壁省", "戈壁阿尔泰省")
 
 
 def gobi_doc() -> str:
-    """Three paragraphs, each one sentence of about 2,000 characters: answers that need splitting."""
+    """Three paragraphs, each one sentence of about 1,500 characters: answers that need splitting."""
     paragraphs = [
-        "，".join(f"在{province}的冬季牧场上第{n}户牧民家庭赶着骆驼和山羊寻找背风的草场" for n in range(1, 61)) + "。"
+        "，".join(f"在{province}的冬季牧场上第{n}户牧民家庭赶着骆驼和山羊寻找背风的草场" for n in range(1, 46)) + "。"
         for province in GOBI_PROVINCES
     ]
     front = "---\ntitle: 戈壁牧民的四季\nlanguage: zh\nsource: \"Written for the citebot tests\"\n---\n"

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot import formatting
+from bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
+from index.answer import Answer, Excerpt
+from index.documents import DocumentInfo
+from tests.telegram_html import parse_html
+
+DOC = DocumentInfo(
+    id="mongolia", title="蒙古的逃亡者困境", original_title="Mongolia's Defector Dilemma",
+    publication="The Diplomat", date="2025-11-04", language="zh", source="https://example.org/a", chunks=12,
+)
+
+
+def excerpt(text: str, chunk_id: int = 0, section: str = "叛逃危机", paragraph: int = 2) -> Excerpt:
+    return Excerpt(text=text, doc="mongolia", doc_title=DOC.title, section=section, paragraph=paragraph,
+                   score=0.8, chunk_id=chunk_id)
+
+
+def parsed(message: str):
+    assert utf16_len(message) <= MAX_MESSAGE_UTF16
+    return parse_html(message)
+
+
+def test_answer_comes_first_then_each_excerpt_quoted_and_cited():
+    answer = Answer("朝鲜为什么召回大使？", True, "朝鲜召回了驻蒙古大使。", (
+        excerpt("一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", chunk_id=4),
+        excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1),
+    ))
+    [message] = render_answer(answer)
+    result = parsed(message)
+    assert result.text.startswith("朝鲜召回了驻蒙古大使。")
+    quotes = [e for e in result.entities if e["type"] == "blockquote"]
+    assert [result.text[q["offset"]:q["offset"] + q["length"]] for q in quotes] == [
+        "一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", "蒙古保持中立。",
+    ]
+    assert "[1] 蒙古的逃亡者困境 — § 叛逃危机, ¶ 2" in result.text
+    assert "[2] 蒙古的逃亡者困境 — § 中立桥梁, ¶ 1" in result.text
+    assert result.text.index("¶ 2") > result.text.index("朝鲜召回了驻蒙古大使。", 20)
+
+
+def test_at_most_three_excerpts_are_shown():
+    answer = Answer("q", True, "A.", tuple(excerpt(f"Excerpt {n}.", chunk_id=n) for n in range(5)))
+    [message] = render_answer(answer)
+    assert message.count("<blockquote>") == 3
+    assert "Excerpt 3." not in message
+
+
+def test_declined_answer_has_no_quotes_and_names_the_question():
+    [message] = render_answer(Answer("How do I bake bread?", False))
+    result = parsed(message)
+    assert "<blockquote>" not in message
+    assert "couldn't find" in result.text
+    assert "How do I bake bread?" in result.text
+
+
+def test_markup_characters_in_every_field_are_escaped():
+    nasty = "<b>AT&T</b> & <script>"
+    answer = Answer(nasty, True, nasty, (Excerpt(nasty, "d", nasty, nasty, 1, 0.5, 0),))
+    [message] = render_answer(answer)
+    assert parsed(message).text.count(nasty) == 4
+    [decline] = render_answer(Answer(nasty, False))
+    assert nasty in parsed(decline).text
+
+
+def test_sentences_split_after_chinese_and_latin_punctuation_and_join_back():
+    text = "蒙古保持中立。真的吗？是的！It costs 3.5 dollars. Really?! “Yes.” Done"
+    sentences = split_sentences(text)
+    assert "".join(sentences) == text
+    assert sentences[:3] == ["蒙古保持中立。", "真的吗？", "是的！"]
+    assert "It costs 3.5 dollars. " in sentences
+
+
+def test_long_answer_is_split_at_sentence_ends_into_valid_messages():
+    sentence = "蒙古试图在朝鲜和韩国之间保持中立桥梁的地位，必须找到平衡理想主义与实用主义的路径。"
+    long_text = sentence * 150
+    answer = Answer("q", True, long_text, tuple(excerpt(long_text, chunk_id=n) for n in range(3)))
+    messages = render_answer(answer)
+    assert len(messages) >= 4
+    texts = [parsed(m).text for m in messages]
+    assert all(t.rstrip().endswith("。") or re.search(r"¶ \d+$", t.rstrip()) for t in texts)
+    assert "".join(texts).count(sentence) == 4 * 150
+
+
+def test_a_sentence_longer_than_a_message_is_cut_between_escaped_characters():
+    messages = pack([(Span("<&>" * 3000, ("blockquote",)),)])
+    assert len(messages) >= 3
+    assert "".join(parsed(m).text for m in messages) == "<&>" * 3000
+    assert all(m.startswith("<blockquote>") and m.endswith("</blockquote>") for m in messages)
+
+
+def test_limit_counts_utf16_units_so_astral_characters_count_twice():
+    messages = pack([(Span("😀" * 3000),)])
+    assert len(messages) == 2
+    assert all(utf16_len(parsed(m).text) <= MAX_MESSAGE_UTF16 for m in messages)
+
+
+def test_short_blocks_share_one_message():
+    assert pack([(Span("a"),), (Span("b", ("b",)),)]) == ["a\n\n<b>b</b>"]
+
+
+def test_sources_list_every_detail_of_each_document():
+    [message] = formatting.sources_messages([DOC, DocumentInfo(id="x", title="Second <doc>")])
+    text = parsed(message).text
+    for value in (DOC.title, DOC.original_title, DOC.publication, DOC.date, "Chinese (zh)", DOC.source):
+        assert value in text
+    assert "2. Second <doc>" in text
+
+
+def test_help_lists_documents_and_how_to_ask_in_private_and_groups():
+    [message] = formatting.help_messages([DOC], "citebot_test_bot")
+    text = parsed(message).text
+    assert DOC.title in text and DOC.original_title in text
+    assert "private chat" in text and "/ask your question" in text and "/ask@citebot_test_bot" in text
+
+
+def test_too_long_question_reply_says_the_limit():
+    text = parsed(formatting.too_long_question_text(6000)).text
+    assert "6000" in text and str(formatting.MAX_QUESTION_CHARS) in text
+
+
+def test_reindex_done_reports_the_counts():
+    text = parsed(formatting.reindex_done_text(2, 17, 3.25)).text
+    assert "2 documents" in text and "17 chunks" in text and "3.2 s" in text
+
+
+@pytest.mark.parametrize("name", [
+    "start_text", "ask_usage_text", "empty_question_text", "non_text_text", "unknown_command_text",
+    "error_text", "reindex_refused_text", "reindex_started_text", "reindex_running_text",
+    "reindex_failed_text",
+])
+def test_fixed_replies_are_valid_telegram_html(name: str):
+    assert parsed(getattr(formatting, name)()).text.strip()

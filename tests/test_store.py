@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from bot import store as store_module
+from bot.store import MIGRATIONS, QuestionLog
+
+
+async def log_one(log: QuestionLog, question: str = "朝鲜为什么召回大使？", **overrides) -> None:
+    entry = dict(chat_type="private", user_language="zh-hans", question=question, latency_ms=42,
+                 answered=True, cited_chunk_ids=[4, 1])
+    entry.update(overrides)
+    await log.log(**entry)
+
+
+async def test_opening_creates_the_database_with_wal_and_the_latest_schema(tmp_path: Path):
+    path = tmp_path / "nested" / "dir" / "questions.sqlite3"
+    async with QuestionLog(path) as log:
+        assert await log.schema_version() == len(MIGRATIONS)
+    assert path.exists()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+async def test_logged_questions_read_back_newest_first(tmp_path: Path):
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        await log_one(log, "first")
+        await log_one(log, "second", chat_type="supergroup", user_language=None, answered=False,
+                      cited_chunk_ids=[], latency_ms=7)
+        assert await log.count() == 2
+        newest, oldest = await log.recent(5)
+    assert (newest.question, newest.chat_type, newest.user_language) == ("second", "supergroup", None)
+    assert (newest.answered, newest.cited_chunk_ids, newest.latency_ms) == (False, (), 7)
+    assert (oldest.question, oldest.answered, oldest.cited_chunk_ids) == ("first", True, (4, 1))
+    assert oldest.asked_at.tzinfo is not None
+    assert abs(datetime.now(timezone.utc) - oldest.asked_at) < timedelta(minutes=1)
+
+
+async def test_rows_are_stored_as_utc_iso_time_and_json_chunk_ids(tmp_path: Path):
+    path = tmp_path / "q.sqlite3"
+    moment = datetime(2025, 11, 4, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    async with QuestionLog(path) as log:
+        await log_one(log, asked_at=moment)
+    with sqlite3.connect(path) as db:
+        asked_at, cited, answered = db.execute("SELECT asked_at, cited_chunk_ids, answered FROM questions").fetchone()
+    assert (asked_at, cited, answered) == ("2025-11-04T01:30:00.000+00:00", "[4, 1]", 1)
+
+
+async def test_reopening_keeps_rows_and_applies_only_new_migrations(tmp_path: Path, monkeypatch):
+    path = tmp_path / "q.sqlite3"
+    async with QuestionLog(path) as log:
+        await log_one(log)
+    monkeypatch.setattr(store_module, "MIGRATIONS", (*MIGRATIONS, "ALTER TABLE questions ADD COLUMN note TEXT;"))
+    async with QuestionLog(path) as log:
+        assert await log.schema_version() == len(MIGRATIONS) + 1
+        assert await log.count() == 1
+    async with QuestionLog(path) as log:
+        assert await log.schema_version() == len(MIGRATIONS) + 1
+    with sqlite3.connect(path) as db:
+        assert "note" in [row[1] for row in db.execute("PRAGMA table_info(questions)")]
