@@ -51,8 +51,14 @@ class LexicalIndex:
         fields = {name for terms in field_terms for name in terms}
         self.fields = {name: BM25([terms.get(name, []) for terms in field_terms]) for name in fields}
 
-    def scores(self, field: str, query: list[str]) -> np.ndarray | None:
-        bm25 = self.fields.get(field)
-        if bm25 is None or not query:
-            return None
-        return bm25.scores(query) / bm25.ceiling(query)
+    def scores(self, query: dict[str, list[str]], size: int) -> np.ndarray:
+        """Coverage of the query by each chunk, 0 to 1, summed over the fields the query uses."""
+        total = np.zeros(size, dtype=np.float32)
+        ceiling = 0.0
+        for field, terms in query.items():
+            bm25 = self.fields.get(field)
+            if bm25 is None or not terms:
+                continue
+            total += bm25.scores(terms)
+            ceiling += bm25.ceiling(terms)
+        return total / ceiling if ceiling else total

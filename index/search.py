@@ -45,10 +45,7 @@ class Searcher:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
         query = self.embedder.embed_queries([question])[0]
         dense = self.dense_scores(query)
-        field, terms = query_terms(question)
-        lexical = self.lexical.scores(field, terms) if field else None
-        if lexical is None:
-            lexical = np.zeros(len(self.chunks), dtype=np.float32)
+        lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
         fused = dense + LEXICAL_WEIGHT * lexical
         hits: list[Hit] = []

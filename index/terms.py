@@ -4,7 +4,8 @@ A Chinese chunk gets three fields:
   zh  jieba words of the text itself (plus numbers and Latin words);
   en  English glosses of those words from CC-CEDICT, stemmed (plus numbers and Latin words);
   ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams.
-A question is turned into terms of the field its script belongs to.
+  ent place names found in any of the four languages, as language-neutral ids (entities.py).
+A question is turned into terms of the field its script belongs to, plus its place ids.
 """
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import logging
 import re
 from functools import lru_cache
 
+from . import entities
 from .text import script_of
 
-FIELDS = ("zh", "en", "ko")
+FIELDS = ("zh", "en", "ko", "ent")
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -105,17 +107,21 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     words = [w for w in _jieba().lcut(text) if _HAN.search(w) and w not in ZH_STOPWORDS]
     english = [g for w in words for g in english_glosses(w)] + english_terms(text)
     korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
-    return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared}
+    return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared,
+            "ent": entities.find(text)}
 
 
-def query_terms(question: str) -> tuple[str, list[str]]:
-    """The field a question searches and its terms there; field '' when no lexical leg applies."""
+def query_terms(question: str) -> dict[str, list[str]]:
+    """The terms a question searches, by field: its own language's field and place ids."""
     script = script_of(question)
     numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
+    query = {"ent": entities.find(question)}
     if script == "han":
-        return "zh", chinese_words(question) + latin_and_numbers(question)
-    if script == "latin":
-        return "en", english_terms(question) + numbers
-    if script == "hangul":
-        return "ko", hangul_grams(question) + numbers
-    return "", numbers
+        query["zh"] = chinese_words(question) + latin_and_numbers(question)
+    elif script == "latin":
+        query["en"] = english_terms(question) + numbers
+    elif script == "hangul":
+        query["ko"] = hangul_grams(question) + numbers
+    elif numbers:
+        query["en"] = numbers
+    return {field: terms for field, terms in query.items() if terms}

@@ -70,9 +70,12 @@ def test_direct_answer_picks_the_answering_sentence():
     assert direct_answer("蒙古和朝鲜是哪一年建交的?", excerpt, embedder()).startswith("两国于 1948 年建交")
 
 
-def test_query_terms_follow_the_script():
-    assert query_terms("朝鲜为什么召回大使?")[0] == "zh"
-    field, terms = query_terms("Why did North Korea recall its ambassador?")
-    assert field == "en" and "ambassador" in terms and "did" not in terms
-    field, terms = query_terms("북한은 왜 대사를 소환했나요?")
-    assert field == "ko" and "대사" in terms
+def test_query_terms_follow_the_script_and_name_places_in_any_language():
+    assert set(query_terms("朝鲜为什么召回大使?")) == {"zh", "ent"}
+    english = query_terms("Why did North Korea recall its ambassador?")
+    assert "ambassador" in english["en"] and "did" not in english["en"]
+    assert "대사" in query_terms("북한은 왜 대사를 소환했나요?")["ko"]
+    mongolian = query_terms("Хойд Солонгос яагаад Улаанбаатар дахь элчин сайдаа татсан бэ?")
+    assert mongolian == {"ent": ["ent:KP", "ent:Asia/Ulaanbaatar"]} or set(mongolian["ent"]) == {
+        "ent:KP", "ent:Asia/Ulaanbaatar"}
+    assert set(query_terms("朝鲜 平壤")["ent"]) == set(query_terms("North Korea, Pyongyang")["ent"])
