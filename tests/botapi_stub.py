@@ -241,6 +241,11 @@ class BotApiStub:
 
     # -- what tests do ---------------------------------------------------------------------
 
+    def add_chat(self, chat: Chat) -> None:
+        """A chat the bot already knows, e.g. a user who talked to it before it started."""
+        with self._changed:
+            self._state.chats[chat.id] = chat
+
     def flood_next(self, count: int, retry_after: int = 1) -> None:
         """Answer the next `count` sendMessage calls with 429 Too Many Requests."""
         with self._changed:
@@ -395,7 +400,10 @@ class BotApiStub:
                 raise bad_request("BOT_COMMAND_INVALID")
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
-        key = (_scope_key(_json(params.get("scope"))), params.get("language_code") or "")
+        scope = _json(params.get("scope"))
+        if isinstance(scope, dict) and "chat_id" in scope:
+            self._chat(scope)
+        key = (_scope_key(scope), params.get("language_code") or "")
         with self._changed:
             self._state.commands[key] = commands
         return True

@@ -12,7 +12,7 @@ from bot.store import QuestionLog
 from citebot.settings import Settings
 from index.library import Library
 from tests.bot_support import ADMIN, MONGOLIA_DOC, gobi_doc
-from tests.botapi_stub import BotApiStub
+from tests.botapi_stub import BotApiStub, Chat
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +36,7 @@ def library(data_dir: Path, index_dir: Path) -> Library:
 @pytest.fixture
 def stub() -> Iterator[BotApiStub]:
     with BotApiStub() as server:
+        server.add_chat(Chat.private(ADMIN))
         yield server
 
 

@@ -1,0 +1,142 @@
+"""Command menus and /reindex: only admins rebuild, and questions keep being answered meanwhile."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from bot.application import build_application, running
+from index.documents import DocumentError
+from tests.bot_support import ADMIN, ALICE, GROUP, ON_TOPIC_QUESTION
+from tests.botapi_stub import Chat
+
+ADMIN_CHAT = Chat.private(ADMIN)
+ALICE_CHAT = Chat.private(ALICE)
+PRIVATE_MENU = ["start", "help", "sources"]
+REBUILD_TIMEOUT = 120
+
+
+def live_generation(index_dir: Path) -> str:
+    return os.readlink(index_dir / "current")
+
+
+def index_snapshot(index_dir: Path) -> tuple[str, list[tuple[str, int]]]:
+    files = sorted((str(p.relative_to(index_dir)), p.stat().st_mtime_ns) for p in index_dir.rglob("*") if p.is_file())
+    return live_generation(index_dir), files
+
+
+class WrappedLibrary:
+    """The session's real library, with its reindex changed by a subclass."""
+
+    def __init__(self, library) -> None:
+        self.library = library
+
+    def __getattr__(self, name: str):
+        return getattr(self.library, name)
+
+
+class GatedLibrary(WrappedLibrary):
+    """Its rebuild waits until the test opens the gate, then runs for real."""
+
+    def __init__(self, library) -> None:
+        super().__init__(library)
+        self.building = threading.Event()
+        self.gate = threading.Event()
+
+    def reindex(self):
+        self.building.set()
+        if not self.gate.wait(timeout=REBUILD_TIMEOUT):
+            raise TimeoutError("the test never opened the gate")
+        return self.library.reindex()
+
+
+class BrokenDataLibrary(WrappedLibrary):
+    def reindex(self):
+        raise DocumentError("data/new.md: not UTF-8 text")
+
+
+async def test_command_menus_are_registered_per_scope(bot, stub):
+    assert stub.commands_for() == PRIVATE_MENU
+    assert stub.commands_for({"type": "all_private_chats"}) == PRIVATE_MENU
+    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources"]
+    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == [*PRIVATE_MENU, "reindex"]
+    assert stub.commands_for({"type": "chat", "chat_id": ALICE.id}) is None
+    assert stub.rejected == []
+
+
+async def test_an_admin_who_never_talked_to_the_bot_does_not_stop_it(stub, settings, library, store, caplog):
+    settings = settings.model_copy(update={"admin_user_ids": frozenset({ADMIN.id, 4004})})
+    with caplog.at_level(logging.WARNING, logger="bot.application"):
+        async with running(build_application(settings, library, store), poll_timeout=1):
+            stub.push_text(ALICE_CHAT, ALICE, "/start")
+            await stub.wait_for_messages(1)
+    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == [*PRIVATE_MENU, "reindex"]
+    assert stub.commands_for({"type": "chat", "chat_id": 4004}) is None
+    assert "4004" in caplog.text
+
+
+async def test_non_admin_reindex_is_refused_and_nothing_is_rebuilt(bot, stub, index_dir, caplog):
+    before = index_snapshot(index_dir)
+    with caplog.at_level(logging.WARNING, logger="bot.handlers"):
+        stub.push_text(ALICE_CHAT, ALICE, "/reindex")
+        [reply] = await stub.wait_for_messages(1)
+        await asyncio.sleep(0.5)
+    assert "Only the bot's administrators" in reply.plain_text
+    assert len(stub.sent) == 1
+    assert index_snapshot(index_dir) == before
+    assert f"Refused /reindex from user {ALICE.id}" in caplog.text
+
+
+async def test_admin_reindex_reports_start_then_the_live_index(bot, stub, index_dir, library, store):
+    before = live_generation(index_dir)
+    stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+    started, done = await stub.wait_for_messages(2, timeout=REBUILD_TIMEOUT)
+    assert "Rebuilding the index" in started.plain_text
+    chunks = sum(doc.chunks for doc in library.documents())
+    assert f"The new index is live: 2 documents, {chunks} chunks, built in" in done.plain_text
+    assert live_generation(index_dir) != before
+    assert stub.rejected == []
+
+
+async def test_admin_reindex_in_a_group_replies_there(bot, stub):
+    asked = stub.push_text(GROUP, ADMIN, "/reindex@citebot_test_bot")
+    started, done = await stub.wait_for_messages(2, timeout=REBUILD_TIMEOUT)
+    assert (started.chat_id, started.reply_to_message_id, done.reply_to_message_id) == (GROUP.id, asked, asked)
+    assert "new index is live" in done.plain_text
+
+
+async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, library, store):
+    gated = GatedLibrary(library)
+    async with running(build_application(settings, gated, store), poll_timeout=1):
+        try:
+            stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+            [started] = await stub.wait_for_messages(1, chat_id=ADMIN.id)
+            assert await asyncio.to_thread(gated.building.wait, 10)
+            stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
+            [answer] = await stub.wait_for_messages(1, chat_id=ALICE.id)
+            stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+            _, again = await stub.wait_for_messages(2, chat_id=ADMIN.id)
+            assert len(stub.sent_to(ADMIN.id)) == 2
+        finally:
+            gated.gate.set()
+        *_, done = await stub.wait_for_messages(3, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
+    assert "Rebuilding" in started.plain_text
+    assert answer.blockquotes
+    assert "already running" in again.plain_text
+    assert "new index is live" in done.plain_text
+    assert stub.rejected == []
+
+
+async def test_failed_rebuild_is_reported_and_answers_continue(stub, settings, library, store, caplog):
+    async with running(build_application(settings, BrokenDataLibrary(library), store), poll_timeout=1):
+        stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+        _, failed = await stub.wait_for_messages(2, chat_id=ADMIN.id)
+        stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
+        [answer] = await stub.wait_for_messages(1, chat_id=ALICE.id)
+    assert "rebuild failed" in failed.plain_text and "not UTF-8" not in failed.plain_text
+    assert answer.blockquotes
+    assert "Reindex failed" in caplog.text

@@ -1,0 +1,74 @@
+"""Starting and stopping the bot, configuration problems, and failures inside a handler."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+
+import pytest
+
+from bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
+from tests.bot_support import ALICE, BOB, ON_TOPIC_QUESTION
+from tests.botapi_stub import Chat
+
+
+@pytest.mark.usefixtures("library")  # builds the index, which serve then only loads
+async def test_serve_answers_until_stopped_then_closes_the_question_log(stub, settings):
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(settings, stop))
+    stub.push_text(Chat.private(ALICE), ALICE, ON_TOPIC_QUESTION)
+    [reply] = await stub.wait_for_messages(1, timeout=120)
+    stop.set()
+    await asyncio.wait_for(serving, timeout=30)
+    assert reply.blockquotes
+    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources"]
+    with sqlite3.connect(settings.db_path) as db:
+        assert db.execute("SELECT question, chat_type FROM questions").fetchall() == [(ON_TOPIC_QUESTION, "private")]
+    assert stub.rejected == []
+
+
+def test_run_bot_without_a_token_says_how_to_get_one(settings):
+    with pytest.raises(MissingTokenError, match="TELEGRAM_BOT_TOKEN"):
+        run_bot(settings.model_copy(update={"telegram_bot_token": None}))
+
+
+def test_build_application_needs_a_token(settings, library):
+    with pytest.raises(MissingTokenError):
+        build_application(settings.model_copy(update={"telegram_bot_token": ""}), library, store=None)
+
+
+@pytest.mark.parametrize("base_url, file_url", [
+    ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+    ("http://localhost/tg/bot{token}", "http://localhost/tg/file/bot{token}"),
+    ("http://localhost/custom/", None),
+])
+def test_file_url_follows_the_api_url(base_url, file_url):
+    assert file_url_for(base_url) == file_url
+
+
+class ExplodingLibrary:
+    """The real library, except that answering fails with an error naming internals."""
+
+    def __init__(self, library) -> None:
+        self.library = library
+
+    def __getattr__(self, name: str):
+        return getattr(self.library, name)
+
+    def answer(self, question: str, doc: str | None = None):
+        raise RuntimeError("index file /srv/secret/index.faiss is corrupt")
+
+
+async def test_failure_is_logged_and_the_user_told_without_internals(stub, settings, library, store, caplog):
+    chat = Chat.private(BOB)
+    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+        async with running(build_application(settings, ExplodingLibrary(library), store), poll_timeout=1):
+            stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
+            [reply] = await stub.wait_for_messages(1)
+            stub.push_text(chat, BOB, "/help")
+            _, help_reply = await stub.wait_for_messages(2)
+    assert "something went wrong" in reply.plain_text and "secret" not in reply.plain_text
+    assert "How to ask" in help_reply.plain_text
+    [record] = [r for r in caplog.records if r.exc_info]
+    assert "/srv/secret/index.faiss" in str(record.exc_info[1])
+    assert stub.rejected == []
