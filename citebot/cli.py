@@ -40,7 +40,11 @@ def open_library(settings: Settings):
 
     try:
         embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        return Library.open(settings.data_dir, settings.index_dir, embedder)
+        reranker = None
+        if settings.reranker_model:
+            from index.rerank import CrossEncoderReranker
+            reranker = CrossEncoderReranker(settings.reranker_model)
+        return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -14,7 +14,7 @@ from .build import BuildReport, build_index
 from .documents import DocumentInfo
 from .embedding import Embedder, make_embedder
 from .relevance import THRESHOLD
-from .search import Retrieval, Searcher
+from .search import Reranker, Retrieval, Searcher
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -35,10 +35,11 @@ class Library:
     """Thread-safe: answer() may run in many threads while reindex() runs in another."""
 
     def __init__(self, data_dir: Path, index_dir: Path, embedder: Embedder,
-                 threshold: float = THRESHOLD) -> None:
+                 threshold: float = THRESHOLD, reranker: Reranker | None = None) -> None:
         self.data_dir = Path(data_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
+        self.reranker = reranker
         self.threshold = threshold
         self._searcher: Searcher | None = None
         self._swap_lock = threading.Lock()
@@ -46,9 +47,9 @@ class Library:
 
     @classmethod
     def open(cls, data_dir: Path, index_dir: Path, embedder: Embedder | None = None,
-             rebuild_if_unusable: bool = True) -> Library:
+             rebuild_if_unusable: bool = True, reranker: Reranker | None = None) -> Library:
         """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
-        library = cls(data_dir, index_dir, embedder or make_embedder())
+        library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker)
         try:
             library._load()
         except store.IndexMissing:
@@ -106,7 +107,7 @@ class Library:
                 f"index at {stored.path} was built with {stored.manifest.get('model')!r} but the configured "
                 f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`")
         with self._swap_lock:
-            self._searcher = Searcher(stored, self.embedder)
+            self._searcher = Searcher(stored, self.embedder, self.reranker)
 
     def _live_generation(self) -> str | None:
         try:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -13,6 +14,7 @@ from .store import StoredIndex
 from .terms import query_terms
 
 LEXICAL_WEIGHT = 0.12
+RERANK_CANDIDATES = 10
 
 
 @dataclass(frozen=True)
@@ -29,10 +31,15 @@ class Retrieval:
     relevance: Relevance
 
 
+class Reranker(Protocol):
+    def scores(self, question: str, passages: list[str]) -> list[float]: ...
+
+
 class Searcher:
-    def __init__(self, stored: StoredIndex, embedder: Embedder) -> None:
+    def __init__(self, stored: StoredIndex, embedder: Embedder, reranker: Reranker | None = None) -> None:
         self.stored = stored
         self.embedder = embedder
+        self.reranker = reranker
         self.chunks = stored.chunks
         self.lexical = LexicalIndex(stored.terms)
         self.documents = [d["id"] for d in stored.manifest.get("documents", [])]
@@ -48,15 +55,23 @@ class Searcher:
         lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
         fused = dense + LEXICAL_WEIGHT * lexical
+        wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
         hits: list[Hit] = []
         for row in np.argsort(-fused):
             if not mask[row]:
                 continue
             hit = Hit(self.chunks[row], float(fused[row]), float(dense[row]), float(lexical[row]))
             merged = merge_into(hits, hit)
-            if not merged and len(hits) == k:
+            if not merged and len(hits) == wanted:
                 break
-        return Retrieval(hits=hits, relevance=assess(dense, lexical, mask, self.stored.background @ query))
+        if self.reranker:
+            hits = self.rerank(question, hits)
+        return Retrieval(hits=hits[:k], relevance=assess(dense, lexical, mask, self.stored.background @ query))
+
+    def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        scores = self.reranker.scores(question, [h.chunk.text for h in hits])
+        order = sorted(range(len(hits)), key=lambda i: -scores[i])
+        return [replace(hits[i], score=scores[i]) for i in order]
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         total = self.stored.vectors.ntotal

@@ -40,3 +40,16 @@ def test_missing_local_model_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(EmbedderError, match="cannot load sentence-transformers model"):
         make_embedder("sentence-transformers", str(tmp_path / "no-such-model"))
+
+
+def test_cross_encoder_reranker_orders_excerpts_by_its_own_scores(minilm, tmp_path):
+    from index.rerank import CrossEncoderReranker
+    reranker = CrossEncoderReranker("all-MiniLM-L6-v2")
+    from tests.support import embedder
+    library = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder(),
+                           reranker=reranker)
+    hits = library.retrieve("召回驻蒙古大使", k=3).hits
+    texts = [h.chunk.text for h in hits]
+    expected = reranker.scores("召回驻蒙古大使", texts)
+    assert [h.score for h in hits] == sorted(expected, reverse=True)
+    assert len(hits) == 3
