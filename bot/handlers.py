@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from telegram import Message, MessageEntity, Update
-from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -19,7 +18,7 @@ from index.documents import DocumentInfo
 from index.library import ReindexInProgress
 
 from . import formatting
-from .sending import quotes_in, reply_html, typing
+from .sending import reply_html, typing
 from .store import QuestionLog
 
 logger = logging.getLogger(__name__)
@@ -169,6 +168,5 @@ class Handlers:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("Error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_message:
-            message = update.effective_message
             with contextlib.suppress(TelegramError):
-                await message.reply_text(formatting.error_text(), parse_mode=ParseMode.HTML, do_quote=quotes_in(message))
+                await reply_html(update.effective_message, [formatting.error_text()])

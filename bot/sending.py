@@ -10,7 +10,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
@@ -97,9 +97,11 @@ async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
             await task
 
 
-def quotes_in(message: Message) -> bool:
-    """Replies quote the asker's message in groups, where several conversations interleave."""
-    return message.chat.type != ChatType.PRIVATE
+def reply_parameters_for(message: Message) -> ReplyParameters | None:
+    """In groups, where conversations interleave, replies quote the asker's message (if it still exists)."""
+    if message.chat.type == ChatType.PRIVATE:
+        return None
+    return ReplyParameters(message.message_id, allow_sending_without_reply=True)
 
 
 async def reply_html(message: Message, parts: Sequence[str]) -> list[Message]:
@@ -107,7 +109,8 @@ async def reply_html(message: Message, parts: Sequence[str]) -> list[Message]:
         await message.reply_text(
             part,
             parse_mode=ParseMode.HTML,
-            do_quote=quotes_in(message),
+            do_quote=False,
+            reply_parameters=reply_parameters_for(message),
             link_preview_options=NO_LINK_PREVIEW,
         )
         for part in parts

@@ -246,6 +246,11 @@ class BotApiStub:
         with self._changed:
             self._state.chats[chat.id] = chat
 
+    def delete_message(self, chat: Chat, message_id: int) -> None:
+        """The user deletes one of their messages."""
+        with self._changed:
+            del self._state.messages[(chat.id, message_id)]
+
     def flood_next(self, count: int, retry_after: int = 1) -> None:
         """Answer the next `count` sendMessage calls with 429 Too Many Requests."""
         with self._changed:

@@ -76,3 +76,4 @@ async def test_reply_to_someone_elses_message_is_ignored(stub, store):
     await asyncio.sleep(QUIET_SECONDS)
     assert reply.reply_to_message_id == asked and "Documents I know" in reply.plain_text
     assert len(stub.sent) == 1 and await store.count() == 0
+

@@ -1,4 +1,4 @@
-"""Starting and stopping the bot, configuration problems, and failures inside a handler."""
+"""Starting and stopping the bot, configuration problems, and things going wrong mid-answer."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
-from tests.bot_support import ALICE, BOB, ON_TOPIC_QUESTION
+from tests.bot_support import ALICE, BOB, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
 
 
@@ -72,3 +72,26 @@ async def test_failure_is_logged_and_the_user_told_without_internals(stub, setti
     [record] = [r for r in caplog.records if r.exc_info]
     assert "/srv/secret/index.faiss" in str(record.exc_info[1])
     assert stub.rejected == []
+
+
+class DeletingAsker:
+    """The real library; while it answers, the asker deletes their question."""
+
+    def __init__(self, library, stub, chat) -> None:
+        self.library, self.stub, self.chat = library, stub, chat
+        self.question_id: int | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self.library, name)
+
+    def answer(self, question: str, doc: str | None = None):
+        self.stub.delete_message(self.chat, self.question_id)
+        return self.library.answer(question, doc)
+
+
+async def test_answer_arrives_even_if_the_question_was_deleted_meanwhile(stub, settings, library, store):
+    asker = DeletingAsker(library, stub, GROUP)
+    async with running(build_application(settings, asker, store), poll_timeout=1):
+        asker.question_id = stub.push_text(GROUP, ALICE, f"/ask {ON_TOPIC_QUESTION}")
+        [reply] = await stub.wait_for_messages(1)
+    assert reply.blockquotes and reply.reply_to_message_id is None
