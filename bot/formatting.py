@@ -86,18 +86,26 @@ def hard_split(text: str, max_units: int) -> list[str]:
     return pieces
 
 
+@dataclass
+class _Segment:
+    tags: tuple[str, ...]
+    text: str
+    block: int
+    span: int  # -1 for the separator between blocks
+
+
 class _Packer:
     """Fills messages with blocks, splitting a block at sentence boundaries when it must."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.messages: list[str] = []
-        self.segments: list[list] = []  # [tags, text, block_number, span_number]
+        self.segments: list[_Segment] = []
         self.size = 0
-        self.block_number = 0
+        self.block = 0
 
     def add_block(self, block: Block) -> None:
-        self.block_number += 1
+        self.block += 1
         whole = render_block(block)
         if self.segments and self.size + utf16_len(BLOCK_SEPARATOR + whole) > self.limit:
             if utf16_len(whole) <= self.limit:
@@ -118,26 +126,28 @@ class _Packer:
                 return
             cost = self.cost(span, span_number, piece)
         if self.continues(span_number):
-            self.segments[-1][1] += piece
+            self.segments[-1].text += piece
         else:
-            if self.segments and self.segments[-1][2] != self.block_number:
-                self.segments.append([(), BLOCK_SEPARATOR, self.block_number, -1])
-            self.segments.append([span.tags, piece, self.block_number, span_number])
+            if self.starts_block():
+                self.segments.append(_Segment((), BLOCK_SEPARATOR, self.block, -1))
+            self.segments.append(_Segment(span.tags, piece, self.block, span_number))
         self.size += cost
 
     def continues(self, span_number: int) -> bool:
-        return bool(self.segments) and self.segments[-1][2:] == [self.block_number, span_number]
+        return bool(self.segments) and (self.segments[-1].block, self.segments[-1].span) == (self.block, span_number)
+
+    def starts_block(self) -> bool:
+        return bool(self.segments) and self.segments[-1].block != self.block
 
     def cost(self, span: Span, span_number: int, piece: str) -> int:
         if self.continues(span_number):
             return utf16_len(escape(piece))
-        new_block = bool(self.segments) and self.segments[-1][2] != self.block_number
-        separator = BLOCK_SEPARATOR if new_block else ""
+        separator = BLOCK_SEPARATOR if self.starts_block() else ""
         return utf16_len(separator + render_span(Span(piece, span.tags)))
 
     def flush(self) -> None:
         if self.segments:
-            self.messages.append("".join(render_span(Span(text, tags)) for tags, text, *_ in self.segments))
+            self.messages.append("".join(render_span(Span(s.text, s.tags)) for s in self.segments))
         self.segments, self.size = [], 0
 
 

@@ -6,7 +6,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
@@ -15,7 +15,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from citebot.settings import Settings
 from index.answer import Answer
 from index.documents import DocumentInfo
-from index.library import ReindexInProgress
+from index.library import ReindexInProgress, ReindexReport
 
 from . import formatting
 from .sending import reply_html, typing
@@ -31,7 +31,7 @@ class DocumentLibrary(Protocol):
 
     def documents(self) -> Sequence[DocumentInfo]: ...
 
-    def reindex(self) -> Any: ...
+    def reindex(self) -> ReindexReport: ...
 
 
 def text_after_command(message: Message) -> str:

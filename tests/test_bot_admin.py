@@ -7,8 +7,6 @@ import os
 import threading
 from pathlib import Path
 
-import pytest
-
 from bot.application import build_application, running
 from index.documents import DocumentError
 from tests.bot_support import ADMIN, ALICE, GROUP, ON_TOPIC_QUESTION
