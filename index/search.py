@@ -13,7 +13,8 @@ from .relevance import Relevance, assess
 from .store import StoredIndex
 from .terms import query_terms
 
-LEXICAL_WEIGHT = 0.12
+LEXICAL_WEIGHT = 0.25
+SPARSE_WEIGHT = 0.3
 RERANK_CANDIDATES = 10
 
 
@@ -54,7 +55,7 @@ class Searcher:
         dense = self.dense_scores(query)
         lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
-        fused = dense + LEXICAL_WEIGHT * lexical
+        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * self.sparse_scores(question)
         wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
         hits: list[Hit] = []
         for row in np.argsort(-fused):
@@ -79,6 +80,13 @@ class Searcher:
         dense = np.zeros(total, dtype=np.float32)
         dense[rows[0]] = scores[0]
         return dense
+
+    def sparse_scores(self, question: str) -> np.ndarray:
+        dim = int(self.stored.manifest.get("sparse_dim") or 0)
+        encode = getattr(self.embedder, "embed_sparse", None)
+        if not dim or encode is None or len(self.stored.sparse) != len(self.chunks):
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return self.stored.sparse.cosine(encode([question]), dim)
 
     def document_mask(self, doc: str | None) -> np.ndarray:
         return np.array([doc is None or c.doc == doc for c in self.chunks], dtype=bool)

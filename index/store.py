@@ -22,12 +22,14 @@ import faiss
 import numpy as np
 
 from .chunking import Chunk
+from .sparse import SparseRows
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 BACKGROUND = "background.npy"
+SPARSE = "sparse.npz"
 
 
 class IndexMissing(FileNotFoundError):
@@ -45,11 +47,12 @@ class StoredIndex:
     chunks: list[Chunk]
     terms: list[dict[str, list[str]]]
     background: np.ndarray
+    sparse: SparseRows
     path: Path
 
 
 def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                     terms: list[dict[str, list[str]]], background: np.ndarray) -> Path:
+                     terms: list[dict[str, list[str]]], background: np.ndarray, sparse: SparseRows) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
@@ -60,10 +63,12 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunk
     flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(flat, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
+    with open(target / SPARSE, "wb") as out:
+        np.savez(out, indices=sparse.indices, weights=sparse.weights)
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
-    for name in (VECTORS, BACKGROUND, CHUNKS):
+    for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS):
         _fsync_file(target / name)
     full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]),
                      "chunks": len(chunks), **manifest}
@@ -104,14 +109,16 @@ def load(index_dir: Path) -> StoredIndex:
         vectors = faiss.read_index(str(path / VECTORS))
         rows = [json.loads(line) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
         background = np.load(path / BACKGROUND)
+        with np.load(path / SPARSE) as arrays:
+            sparse = SparseRows(arrays["indices"], arrays["weights"])
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
-    problem = _inconsistency(manifest, vectors, rows, background)
+    problem = _inconsistency(manifest, vectors, rows, background) or _sparse_inconsistency(manifest, sparse, rows)
     if problem:
         raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
     terms = [row.pop("terms") for row in rows]
     return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
-                       terms=terms, background=background, path=path)
+                       terms=terms, background=background, sparse=sparse, path=path)
 
 
 def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
@@ -123,6 +130,12 @@ def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], backg
         return f"vectors have dimension {vectors.d}, manifest says {manifest.get('dimension')}"
     if background.ndim != 2 or (background.size and background.shape[1] != vectors.d):
         return f"background vectors have shape {background.shape}"
+    return None
+
+
+def _sparse_inconsistency(manifest: dict, sparse: SparseRows, rows: list[dict]) -> str | None:
+    if manifest.get("sparse_dim") and len(sparse) != len(rows):
+        return f"{len(sparse)} sparse rows for {len(rows)} chunks"
     return None
 
 
