@@ -58,19 +58,21 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
         ],
     }
     terms = [passage_terms(c.text) for c in chunks]
-    background = background_vectors(embedder, vectors)
+    background = background_passages(vectors, embedder)
+    background_vectors = embedder.embed_passages(background)
+    background_sparse = (sparse_rows(embedder, background) if len(sparse) else None) or SparseRows.empty()
     manifest["background_passages"] = len(background)
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
-    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background, sparse)
+    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background_vectors,
+                                        sparse, background_sparse)
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 
 
-def background_vectors(embedder: Embedder, chunk_vectors: np.ndarray) -> np.ndarray:
-    """Background passages unlike every chunk of the collection."""
-    background = embedder.embed_passages(list(BACKGROUND))
-    closest = (background @ chunk_vectors.T).max(axis=1)
-    return background[closest < BACKGROUND_OVERLAP]
+def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> list[str]:
+    """The background passages unlike every chunk of the collection."""
+    closest = (embedder.embed_passages(list(BACKGROUND)) @ chunk_vectors.T).max(axis=1)
+    return [text for text, score in zip(BACKGROUND, closest) if score < BACKGROUND_OVERLAP]
 
 
 def corpus_hash(documents) -> str:

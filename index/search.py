@@ -10,6 +10,7 @@ from .chunking import Chunk
 from .embedding import Embedder
 from .lexical import LexicalIndex
 from .relevance import Relevance, assess
+from .sparse import SparseRows
 from .store import StoredIndex
 from .terms import query_terms
 
@@ -55,7 +56,9 @@ class Searcher:
         dense = self.dense_scores(query)
         lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
-        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * self.sparse_scores(question)
+        query_sparse = self.encode_sparse(question)
+        sparse = self.sparse_cosines(self.stored.sparse, query_sparse, len(self.chunks))
+        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse
         wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
         hits: list[Hit] = []
         for row in np.argsort(-fused):
@@ -67,7 +70,12 @@ class Searcher:
                 break
         if self.reranker:
             hits = self.rerank(question, hits)
-        return Retrieval(hits=hits[:k], relevance=assess(dense, lexical, mask, self.stored.background @ query))
+        relevance = assess(
+            dense, self.stored.background @ query,
+            sparse, self.sparse_cosines(self.stored.background_sparse, query_sparse, len(self.stored.background_sparse)),
+            lexical, mask,
+        )
+        return Retrieval(hits=hits[:k], relevance=relevance)
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         scores = self.reranker.scores(question, [h.chunk.text for h in hits])
@@ -81,12 +89,17 @@ class Searcher:
         dense[rows[0]] = scores[0]
         return dense
 
-    def sparse_scores(self, question: str) -> np.ndarray:
-        dim = int(self.stored.manifest.get("sparse_dim") or 0)
+    def encode_sparse(self, question: str) -> SparseRows | None:
+        """The question's latent terms, when both the index and the embedder have a sparse head."""
         encode = getattr(self.embedder, "embed_sparse", None)
-        if not dim or encode is None or len(self.stored.sparse) != len(self.chunks):
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return self.stored.sparse.cosine(encode([question]), dim)
+        if not self.stored.manifest.get("sparse_dim") or encode is None:
+            return None
+        return encode([question])
+
+    def sparse_cosines(self, rows: SparseRows, query: SparseRows | None, size: int) -> np.ndarray:
+        if query is None or len(rows) != size:
+            return np.zeros(size, dtype=np.float32)
+        return rows.cosine(query, int(self.stored.manifest["sparse_dim"]))
 
     def document_mask(self, doc: str | None) -> np.ndarray:
         return np.array([doc is None or c.doc == doc for c in self.chunks], dtype=bool)

@@ -48,11 +48,13 @@ class StoredIndex:
     terms: list[dict[str, list[str]]]
     background: np.ndarray
     sparse: SparseRows
+    background_sparse: SparseRows
     path: Path
 
 
 def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                     terms: list[dict[str, list[str]]], background: np.ndarray, sparse: SparseRows) -> Path:
+                     terms: list[dict[str, list[str]]], background: np.ndarray, sparse: SparseRows,
+                     background_sparse: SparseRows) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
@@ -64,7 +66,8 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunk
     faiss.write_index(flat, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     with open(target / SPARSE, "wb") as out:
-        np.savez(out, indices=sparse.indices, weights=sparse.weights)
+        np.savez(out, indices=sparse.indices, weights=sparse.weights,
+                 background_indices=background_sparse.indices, background_weights=background_sparse.weights)
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
@@ -111,6 +114,7 @@ def load(index_dir: Path) -> StoredIndex:
         background = np.load(path / BACKGROUND)
         with np.load(path / SPARSE) as arrays:
             sparse = SparseRows(arrays["indices"], arrays["weights"])
+            background_sparse = SparseRows(arrays["background_indices"], arrays["background_weights"])
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
     problem = _inconsistency(manifest, vectors, rows, background) or _sparse_inconsistency(manifest, sparse, rows)
@@ -118,7 +122,8 @@ def load(index_dir: Path) -> StoredIndex:
         raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
     terms = [row.pop("terms") for row in rows]
     return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
-                       terms=terms, background=background, sparse=sparse, path=path)
+                       terms=terms, background=background, sparse=sparse,
+                       background_sparse=background_sparse, path=path)
 
 
 def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
