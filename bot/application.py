@@ -19,9 +19,8 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from citebot.services import open_library
 from citebot.settings import Settings
-from index.embedding import make_embedder
-from index.library import Library
 
 from .handlers import DocumentLibrary, Handlers
 from .sending import FloodRetry
@@ -104,11 +103,6 @@ async def running(application: Application, poll_timeout: float = 10.0) -> Async
         finally:
             await application.updater.stop()
             await application.stop()
-
-
-def open_library(settings: Settings) -> Library:
-    embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-    return Library.open(settings.data_dir, settings.index_dir, embedder)
 
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:

@@ -35,16 +35,12 @@ def load_settings() -> Settings:
 
 def open_library(settings: Settings):
     from index.documents import DocumentError
-    from index.embedding import EmbedderError, make_embedder
-    from index.library import Library
+    from index.embedding import EmbedderError
+
+    from .services import open_library as open_configured_library
 
     try:
-        embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        reranker = None
-        if settings.reranker_model:
-            from index.rerank import CrossEncoderReranker
-            reranker = CrossEncoderReranker(settings.reranker_model)
-        return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)
+        return open_configured_library(settings)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -1,0 +1,17 @@
+"""Building the long-lived objects from settings, shared by the CLI and the bot."""
+from __future__ import annotations
+
+from citebot.settings import Settings
+from index.embedding import make_embedder
+from index.library import Library
+
+
+def open_library(settings: Settings) -> Library:
+    """The configured embedder (and reranker, if any) over the live index; builds one if there is none."""
+    embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
+    reranker = None
+    if settings.reranker_model:
+        from index.rerank import CrossEncoderReranker
+
+        reranker = CrossEncoderReranker(settings.reranker_model)
+    return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)
