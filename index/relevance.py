@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-LEXICAL_WEIGHT = 0.2
+LEXICAL_WEIGHT = 0.3
 SPARSE_WEIGHT = 1.0
-THRESHOLD = 0.075
+THRESHOLD = 0.06
 
 
 @dataclass(frozen=True)

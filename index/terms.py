@@ -4,7 +4,8 @@ A Chinese chunk gets three fields:
   zh  jieba words of the text itself (plus numbers and Latin words);
   en  English glosses of those words from CC-CEDICT, stemmed (plus numbers and Latin words);
   ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams.
-  ent place names found in any of the four languages, as language-neutral ids (entities.py).
+  ent place names found in any of the four languages, as language-neutral ids (entities.py);
+  nm  phonetic keys of the names in the text (names.py).
 A question is turned into terms of the field its script belongs to, plus its place ids.
 """
 from __future__ import annotations
@@ -13,10 +14,10 @@ import logging
 import re
 from functools import lru_cache
 
-from . import entities
+from . import entities, names
 from .text import script_of
 
-FIELDS = ("zh", "en", "ko", "ent")
+FIELDS = ("zh", "en", "ko", "ent", "nm")
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -108,14 +109,14 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     english = [g for w in words for g in english_glosses(w)] + english_terms(text)
     korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
     return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared,
-            "ent": entities.find(text)}
+            "ent": entities.find(text), "nm": names.passage_keys(text)}
 
 
 def query_terms(question: str) -> dict[str, list[str]]:
     """The terms a question searches, by field: its own language's field and place ids."""
     script = script_of(question)
     numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
-    query = {"ent": entities.find(question)}
+    query = {"ent": entities.find(question), "nm": names.question_keys(question)}
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":

@@ -1,0 +1,112 @@
+"""Phonetic keys for names, so "Amarbayasgalan", "Амарбаясгалан" and 阿玛尔巴亚斯嘎兰 meet.
+
+Foreign names in Chinese text are sound transcriptions. Each is spelled out in Latin letters (pinyin,
+and the Korean reading romanised, for Korean names written in hanja), and reduced to a consonant
+skeleton with similar sounds merged; a question's capitalised words (Latin or Cyrillic) and long
+hangul words get the same treatment. The keys are character trigrams of the skeleton.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
+JOINERS = frozenset("・·•-‐ ")
+MIN_SKELETON = 3
+
+CYRILLIC_TO_LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "ye", "ё": "yo", "ж": "j", "з": "z", "и": "i",
+    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ү": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh",
+    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+}
+DIGRAPHS = (("kh", "k"), ("zh", "j"), ("ch", "j"), ("sh", "s"), ("ts", "j"), ("ph", "p"), ("th", "t"),
+            ("ng", "n"), ("ck", "k"))
+MERGED = str.maketrans({"b": "p", "d": "t", "g": "k", "q": "j", "c": "j", "z": "j", "x": "s", "r": "l",
+                        "f": "p", "v": "p"})
+QUESTION_WORDS = frozenset(
+    "what who whom whose when where why how which did does do is are was were can could should would "
+    "will has have had in on at of the a an to for from by with and or according".split()
+)
+_LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z]+)*(?:\s+[A-Z][a-z]+(?:[-'][A-Za-z]+)*)*")
+_CYRILLIC_NAME = re.compile(r"(?:[А-ЯЁӨҮ]\.\s*)?[А-ЯЁӨҮ][а-яёөү]+(?:[-\s]+[А-ЯЁӨҮ][а-яёөү]+)*")
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7af]{3,}")
+
+
+def skeleton(latin: str) -> str:
+    """Consonants only, with sounds that transcriptions confuse merged."""
+    text = re.sub(r"[^a-z]", "", latin.lower())
+    for digraph, single in DIGRAPHS:
+        text = text.replace(digraph, single)
+    text = text.translate(MERGED)
+    return re.sub(r"[aeiouywh]", "", text)
+
+
+def keys(latin: str) -> list[str]:
+    bones = skeleton(latin)
+    if len(bones) < MIN_SKELETON:
+        return []
+    return [f"nm:{bones[i:i + 3]}" for i in range(len(bones) - 2)]
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def chinese_names(text: str) -> list[str]:
+    """Runs of words jieba tags as person or place names, joiners such as ・ included."""
+    runs, current = [], ""
+    for word, tag in _posseg().cut(text):
+        if tag in NAME_TAGS or (current and word in JOINERS):
+            current += word
+        else:
+            if current.strip("".join(JOINERS)):
+                runs.append(current)
+            current = ""
+    if current.strip("".join(JOINERS)):
+        runs.append(current)
+    return runs
+
+
+def spellings(name: str) -> list[str]:
+    """Latin spellings of a Chinese-script name: Mandarin pinyin and the Sino-Korean reading."""
+    from pypinyin import lazy_pinyin
+
+    from .terms import korean_reading
+
+    hanzi = re.sub(r"[^\u3400-\u9fff]", "", name)
+    spelled = ["".join(lazy_pinyin(hanzi))]
+    hangul = korean_reading(hanzi)
+    if hangul != hanzi:
+        spelled.append(romanize_hangul(hangul))
+    return spelled
+
+
+def romanize_hangul(text: str) -> str:
+    from korean_romanizer.romanizer import Romanizer
+
+    return Romanizer(text).romanize()
+
+
+def passage_keys(text: str) -> list[str]:
+    return [key for name in chinese_names(text) for spelled in spellings(name) for key in keys(spelled)]
+
+
+def question_keys(question: str) -> list[str]:
+    found: list[str] = []
+    for match in _LATIN_NAME.finditer(question):
+        words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
+        if words:
+            found.extend(keys(" ".join(words)))
+    for match in _CYRILLIC_NAME.finditer(question):
+        latin = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in match.group(0).lower())
+        found.extend(keys(re.sub(r"^[a-z]+\.\s*", "", latin)))
+    for word in _HANGUL_WORD.findall(question):
+        found.extend(keys(romanize_hangul(word)))
+    return found
