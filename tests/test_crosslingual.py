@@ -1,0 +1,43 @@
+"""The offline cross-lingual levers: CEDICT glosses, hanja readings, CLDR place names, phonetic name keys."""
+from index import entities, names
+from index.terms import passage_terms, query_terms
+
+
+def shared(a: list[str], b: list[str]) -> set[str]:
+    return set(a) & set(b)
+
+
+def test_english_question_meets_chinese_text_through_cedict_glosses():
+    text = passage_terms("平壤对此作出报复:召回驻蒙古大使。")["en"]
+    assert {"ambassador", "recal"} <= shared(text, query_terms("Why was the ambassador recalled?")["en"])
+
+
+def test_korean_question_meets_chinese_text_through_hanja_readings():
+    text = passage_terms("蒙古当局逮捕了两名韩国国防情报局官员。")["ko"]
+    assert {"체포", "한국"} <= shared(text, query_terms("몽골은 왜 한국 관리를 체포했나요?")["ko"])
+
+
+def test_place_names_in_four_languages_share_ids():
+    ids = {frozenset(entities.find(t)) for t in
+           ["朝鲜和乌兰巴托", "North Korea and Ulaanbaatar", "Хойд Солонгос, Улаанбаатар", "북한과 울란바토르"]}
+    assert ids == {frozenset({"ent:KP", "ent:Asia/Ulaanbaatar"})}
+
+
+def test_unrelated_words_name_no_place():
+    assert entities.find("How do I bake bread?") == []
+
+
+def test_mongolian_name_in_chinese_matches_latin_and_cyrillic_spellings():
+    chinese = names.passage_keys("蒙古国家大呼拉尔主席阿玛尔巴亚斯嘎兰・达什泽格夫举行会谈。")
+    assert len(shared(chinese, names.question_keys("What did Amarbayasgalan say?"))) >= 4
+    assert len(shared(chinese, names.question_keys("Д.Амарбаясгалан юу хэлсэн бэ?"))) >= 4
+
+
+def test_korean_name_in_hanja_matches_its_romanisation():
+    chinese = names.passage_keys("韩国国防情报局局长文相镐亲自赴乌兰巴托道歉。")
+    assert shared(chinese, names.question_keys("Why did Moon Sang-ho travel?"))
+
+
+def test_question_words_are_not_names():
+    assert names.question_keys("What Which When") == []
+    assert names.skeleton("Ulaanbaatar").startswith(names.skeleton("Wulanbatuo"))  # 乌兰巴托 in pinyin
