@@ -143,13 +143,15 @@ def bench(file: Path, repeat: int) -> None:
     from index.evaluation import load_cases
 
     settings = load_settings()
+    questions = [c.question for c in load_cases(file)]
+    if not questions:
+        raise click.ClickException(f"no questions in {file}")
     started = time.perf_counter()
     library = open_library(settings)
-    library.answer("warm-up")
+    library.answer(questions[0])
     ready = time.perf_counter() - started
     report = library.reindex()
     latencies = []
-    questions = [c.question for c in load_cases(file)]
     for _ in range(repeat):
         for q in questions:
             t = time.perf_counter()
