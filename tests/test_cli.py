@@ -74,3 +74,19 @@ def test_bad_admin_ids_and_empty_data_dir_are_reported(tmp_path):
     empty = citebot("reindex", env={"CITEBOT_DATA_DIR": str(tmp_path / "empty"),
                                      "CITEBOT_INDEX_DIR": str(tmp_path / "i")})
     assert empty.returncode == 1 and "no documents" in empty.stderr
+
+
+def test_import_cleans_a_scraped_page_into_a_document_that_reindex_picks_up(tmp_path):
+    page = tmp_path / "page.txt"
+    page.write_text("2025 оны 11-р сарын 20\n\n蒙古与朝鲜于 1948 年建交。\n结论\n这是一个测试段落。\n"
+                    "Нийтлэлч\nХүндэтгэлтэй, соёлтой хэлж бичихийг хүсье. Сэтгэгдлийг нийтлэлийг уншигчид шууд харна.\n",
+                    encoding="utf-8")
+    env = {"CITEBOT_DATA_DIR": str(tmp_path / "data"), "CITEBOT_INDEX_DIR": str(tmp_path / "index")}
+    imported = citebot("import", str(page), "--id", "test-page", "--title", "测试", "--date", "2025-11-04",
+                       "--language", "zh", env=env)
+    assert imported.returncode == 0, imported.stderr
+    document = (tmp_path / "data" / "test-page.md").read_text(encoding="utf-8")
+    assert document.startswith("---\nid: test-page\ntitle: 测试\n")
+    assert "## 结论" in document and "оны" not in document and "Сэтгэгдл" not in document
+    sources = citebot("sources", env=env)
+    assert "test-page: 测试" in sources.stdout
