@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -127,8 +126,3 @@ def stack_sparse(encodings: list[Encoding]) -> SparseRows:
     if not encodings or any(e.sparse is None for e in encodings):
         return SparseRows.empty()
     return SparseRows(np.vstack([e.sparse[0] for e in encodings]), np.vstack([e.sparse[1] for e in encodings]))
-
-
-def describe(report: BuildReport) -> str:
-    return json.dumps({"documents": report.documents, "chunks": report.chunks,
-                       "seconds": round(report.seconds, 2), "reused_vectors": report.reused_vectors})

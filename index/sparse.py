@@ -33,14 +33,6 @@ class SparseRows:
             weights[row, :size] = val[:size] / norm
         return cls(indices, weights)
 
-    def take(self, rows: list[int]) -> SparseRows:
-        return SparseRows(self.indices[rows], self.weights[rows])
-
-    @classmethod
-    def stack(cls, parts: list[SparseRows]) -> SparseRows:
-        parts = [p for p in parts if len(p)] or [cls.empty()]
-        return cls(np.vstack([p.indices for p in parts]), np.vstack([p.weights for p in parts]))
-
     def cosine(self, query: SparseRows, dim: int) -> np.ndarray:
         """Cosine of every row with the single query row."""
         dense_query = np.zeros(dim + 1, dtype=np.float32)  # the extra slot absorbs -1 pads

@@ -17,7 +17,6 @@ from functools import lru_cache
 from . import entities, names
 from .text import script_of
 
-FIELDS = ("zh", "en", "ko", "ent", "nm")
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
