@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 _SENTENCE_END = re.compile(
     r"""(?<=[。！？!?；;])[”’"」』)）]*\s*"""  # CJK and Latin ends that need no space after
@@ -41,11 +40,6 @@ def script_of(text: str) -> str:
     }
     best = max(counts, key=counts.get)
     return best if counts[best] else "other"
-
-
-def normalize(text: str) -> str:
-    """NFKC plus collapsed whitespace, for matching rather than display."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
 
 
 def squash(text: str) -> str:
