@@ -305,5 +305,7 @@ def reindex_done_text(documents: int, chunks: int, seconds: float) -> str:
     )
 
 
-def reindex_failed_text() -> str:
-    return "The rebuild failed; the previous index is still in use. The details are in the bot's log."
+def reindex_failed_text(problem: str | None = None) -> str:
+    """`problem` is a data problem the admin can fix (a file that cannot be read), shown to them."""
+    reason = f" {escape(problem)}." if problem else " The details are in the bot's log."
+    return f"The rebuild failed; the previous index is still in use.{reason}"

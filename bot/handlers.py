@@ -14,7 +14,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 
 from citebot.settings import Settings
 from index.answer import Answer
-from index.documents import DocumentInfo
+from index.documents import DocumentError, DocumentInfo
 from index.library import ReindexInProgress, ReindexReport
 
 from . import formatting
@@ -159,6 +159,9 @@ class Handlers:
             report = await asyncio.to_thread(self.library.reindex)
         except ReindexInProgress:
             return formatting.reindex_running_text()
+        except DocumentError as error:
+            logger.warning("Reindex failed: %s", error)
+            return formatting.reindex_failed_text(str(error))
         except Exception:
             logger.exception("Reindex failed")
             return formatting.reindex_failed_text()

@@ -4,11 +4,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import shutil
 import threading
 from pathlib import Path
 
 from bot.application import build_application, running
-from index.documents import DocumentError
+from index.library import Library
 from tests.bot_support import ADMIN, ALICE, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
 
@@ -50,11 +51,6 @@ class GatedLibrary(WrappedLibrary):
         if not self.gate.wait(timeout=REBUILD_TIMEOUT):
             raise TimeoutError("the test never opened the gate")
         return self.library.reindex()
-
-
-class BrokenDataLibrary(WrappedLibrary):
-    def reindex(self):
-        raise DocumentError("data/new.md: not UTF-8 text")
 
 
 async def test_command_menus_are_registered_per_scope(bot, stub):
@@ -129,12 +125,18 @@ async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, l
     assert stub.rejected == []
 
 
-async def test_failed_rebuild_is_reported_and_answers_continue(stub, settings, library, store, caplog):
-    async with running(build_application(settings, BrokenDataLibrary(library), store), poll_timeout=1):
+async def test_unreadable_document_is_named_to_the_admin_and_the_old_index_answers(
+        stub, settings, data_dir, store, tmp_path, caplog):
+    own_data = tmp_path / "data"
+    shutil.copytree(data_dir, own_data)
+    library = Library.open(own_data, tmp_path / "index")
+    (own_data / "broken.md").write_bytes(b"\xff\xfe not text \x80")
+    async with running(build_application(settings, library, store), poll_timeout=1):
         stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
-        _, failed = await stub.wait_for_messages(2, chat_id=ADMIN.id)
+        _, failed = await stub.wait_for_messages(2, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
         stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
         [answer] = await stub.wait_for_messages(1, chat_id=ALICE.id)
-    assert "rebuild failed" in failed.plain_text and "not UTF-8" not in failed.plain_text
+    assert "rebuild failed" in failed.plain_text
+    assert "broken.md: not UTF-8 text" in failed.plain_text
     assert answer.blockquotes
     assert "Reindex failed" in caplog.text
