@@ -65,9 +65,11 @@ class Searcher:
             if not mask[row]:
                 continue
             hit = Hit(self.chunks[row], float(fused[row]), float(dense[row]), float(lexical[row]))
-            merged = merge_into(hits, hit)
-            if not merged and len(hits) == wanted:
+            if absorb(hits, hit):
+                continue
+            if len(hits) == wanted:
                 break
+            hits.append(hit)
         if self.reranker:
             hits = self.rerank(question, hits)
         relevance = assess(
@@ -108,8 +110,8 @@ class Searcher:
 MAX_MERGED_SENTENCES = 3
 
 
-def merge_into(hits: list[Hit], hit: Hit) -> bool:
-    """Fold hit into an overlapping earlier hit (widening its excerpt); False if none overlaps."""
+def absorb(hits: list[Hit], hit: Hit) -> bool:
+    """Fold hit into an overlapping earlier hit, widening its excerpt; False if none overlaps."""
     for i, earlier in enumerate(hits):
         if not earlier.chunk.overlaps(hit.chunk):
             continue
@@ -117,7 +119,6 @@ def merge_into(hits: list[Hit], hit: Hit) -> bool:
         if widened is not None and widened.sentences <= MAX_MERGED_SENTENCES:
             hits[i] = replace(earlier, chunk=widened)
         return True
-    hits.append(hit)
     return False
 
 
