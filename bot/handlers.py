@@ -135,6 +135,7 @@ class Handlers:
                 latency_ms=latency_ms,
                 answered=answer.answered,
                 cited_chunk_ids=[e.chunk_id for e in answer.excerpts[: formatting.MAX_EXCERPTS]],
+                citations=[f"{e.doc}#{e.paragraph}" for e in answer.excerpts[: formatting.MAX_EXCERPTS]],
             )
         except Exception:
             logger.exception("Could not log a question")

@@ -24,6 +24,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX questions_asked_at ON questions (asked_at);
     """,
+    # Chunk ids are only meaningful within one index generation; doc#paragraph survives a rebuild.
+    "ALTER TABLE questions ADD COLUMN citations TEXT NOT NULL DEFAULT '[]';",
 )
 
 
@@ -36,6 +38,7 @@ class LoggedQuestion:
     latency_ms: int
     answered: bool
     cited_chunk_ids: tuple[int, ...]
+    citations: tuple[str, ...] = ()
 
 
 class QuestionLog:
@@ -91,12 +94,13 @@ class QuestionLog:
         latency_ms: int,
         answered: bool,
         cited_chunk_ids: Sequence[int],
+        citations: Sequence[str] = (),
         asked_at: datetime | None = None,
     ) -> None:
         moment = (asked_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
         await self.db.execute(
             "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
-            " answered, cited_chunk_ids) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " answered, cited_chunk_ids, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 moment.isoformat(timespec="milliseconds"),
                 chat_type,
@@ -105,6 +109,7 @@ class QuestionLog:
                 int(latency_ms),
                 int(answered),
                 json.dumps([int(chunk_id) for chunk_id in cited_chunk_ids]),
+                json.dumps(list(citations), ensure_ascii=False),
             ),
         )
         await self.db.commit()
@@ -117,8 +122,8 @@ class QuestionLog:
     async def recent(self, limit: int = 10) -> list[LoggedQuestion]:
         """The latest questions, newest first."""
         async with self.db.execute(
-            "SELECT asked_at, chat_type, user_language, question, latency_ms, answered, cited_chunk_ids"
-            " FROM questions ORDER BY id DESC LIMIT ?",
+            "SELECT asked_at, chat_type, user_language, question, latency_ms, answered, cited_chunk_ids,"
+            " citations FROM questions ORDER BY id DESC LIMIT ?",
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -126,7 +131,7 @@ class QuestionLog:
 
 
 def _logged_question(row: Sequence) -> LoggedQuestion:
-    asked_at, chat_type, language, question, latency_ms, answered, cited = row
+    asked_at, chat_type, language, question, latency_ms, answered, cited, citations = row
     return LoggedQuestion(
         asked_at=datetime.fromisoformat(asked_at),
         chat_type=chat_type,
@@ -135,4 +140,5 @@ def _logged_question(row: Sequence) -> LoggedQuestion:
         latency_ms=int(latency_ms),
         answered=bool(answered),
         cited_chunk_ids=tuple(json.loads(cited)),
+        citations=tuple(json.loads(citations)),
     )

@@ -30,6 +30,7 @@ async def test_question_is_answered_with_quoted_cited_excerpts(stub, store):
     [logged] = await store.recent(5)
     assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "zh-hans")
     assert logged.answered and len(logged.cited_chunk_ids) == len(reply.blockquotes)
+    assert logged.citations[0] == "mongolia#2"
     assert logged.latency_ms >= 0
 
 

@@ -60,3 +60,17 @@ async def test_reopening_keeps_rows_and_applies_only_new_migrations(tmp_path: Pa
         assert await log.schema_version() == len(MIGRATIONS) + 1
     with sqlite3.connect(path) as db:
         assert "note" in [row[1] for row in db.execute("PRAGMA table_info(questions)")]
+
+
+async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path):
+    path = tmp_path / "q.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        db.execute("INSERT INTO questions (asked_at, chat_type, question, latency_ms, answered)"
+                   " VALUES ('2025-11-04T01:30:00.000+00:00', 'private', 'old', 5, 1)")
+    async with QuestionLog(path) as log:
+        assert await log.schema_version() == len(MIGRATIONS) >= 2
+        await log_one(log, "new", citations=["mongolia-defector-dilemma#12"])
+        new, old = await log.recent(2)
+    assert (old.question, old.citations) == ("old", ())
+    assert new.citations == ("mongolia-defector-dilemma#12",)
