@@ -43,7 +43,8 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     if not documents:
         raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
     chunks = chunk_documents(documents)
-    encodings, reused = encode_reusing(index_dir, embedder, chunks)
+    live = live_index(index_dir, embedder.name)
+    encodings, reused = encode_reusing(live, embedder, chunks)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
     manifest = {
@@ -56,11 +57,10 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
             for doc in documents
         ],
     }
-    terms = [passage_terms(c.text) for c in chunks]
-    background = background_passages(vectors, embedder)
-    background_vectors = embedder.embed_passages(background)
-    background_sparse = (sparse_rows(embedder, background) if len(sparse) else None) or SparseRows.empty()
-    manifest["background_passages"] = len(background)
+    terms = [e.terms for e in encodings]
+    background, background_vectors = background_passages(vectors, embedder)
+    background_sparse = background_sparse_rows(live, embedder, background) if len(sparse) else SparseRows.empty()
+    manifest["background_passages"] = background
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
     generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background_vectors,
                                         sparse, background_sparse)
@@ -68,10 +68,11 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 
 
-def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> list[str]:
-    """The background passages unlike every chunk of the collection."""
-    closest = (embedder.embed_passages(list(BACKGROUND)) @ chunk_vectors.T).max(axis=1)
-    return [text for text, score in zip(BACKGROUND, closest) if score < BACKGROUND_OVERLAP]
+def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> tuple[list[str], np.ndarray]:
+    """The background passages unlike every chunk of the collection, and their vectors."""
+    vectors = embedder.embed_passages(list(BACKGROUND))
+    keep = (vectors @ chunk_vectors.T).max(axis=1) < BACKGROUND_OVERLAP
+    return [text for text, kept in zip(BACKGROUND, keep) if kept], vectors[keep]
 
 
 def corpus_hash(documents) -> str:
@@ -83,22 +84,34 @@ def corpus_hash(documents) -> str:
 
 @dataclass(frozen=True)
 class Encoding:
-    """A chunk's dense vector and, when the model has a sparse head, its latent terms."""
+    """What a chunk's text yields: dense vector, latent terms (if the model has them), lexical terms."""
 
     vector: np.ndarray
     sparse: tuple[np.ndarray, np.ndarray] | None
+    terms: dict[str, list[str]]
 
 
-def encode_reusing(index_dir: Path, embedder: Embedder, chunks: list[Chunk]) -> tuple[list[Encoding], int]:
-    """Encode chunks, taking unchanged ones from the live generation built with the same model."""
-    known = previous_encodings(index_dir, embedder.name)
+def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
+    """The live generation, if it was built the same way and so can lend its encodings."""
+    try:
+        live = store.load(index_dir)
+    except (store.IndexMissing, store.IndexCorrupt):
+        return None
+    same_recipe = live.manifest.get("model") == model and live.manifest.get("chunker") == CHUNKER_VERSION
+    return live if same_recipe else None
+
+
+def encode_reusing(live: store.StoredIndex | None, embedder: Embedder,
+                   chunks: list[Chunk]) -> tuple[list[Encoding], int]:
+    """Encode chunks, taking unchanged ones from the live generation."""
+    known = previous_encodings(live)
     keys = [passage_text(c) for c in chunks]
     missing = [i for i, key in enumerate(keys) if key not in known]
     vectors = embedder.embed_passages([keys[i] for i in missing])
     sparse = sparse_rows(embedder, [chunks[i].text for i in missing])
     for n, i in enumerate(missing):
-        known[keys[i]] = Encoding(vectors[n], None if sparse is None else
-                                  (sparse.indices[n], sparse.weights[n]))
+        known[keys[i]] = Encoding(vectors[n], None if sparse is None else (sparse.indices[n], sparse.weights[n]),
+                                  passage_terms(chunks[i].text))
     return [known[key] for key in keys], len(chunks) - len(missing)
 
 
@@ -107,19 +120,24 @@ def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:
     return encode(texts) if encode and getattr(embedder, "sparse_dim", 0) else None
 
 
-def previous_encodings(index_dir: Path, model: str) -> dict[str, Encoding]:
-    try:
-        live = store.load(index_dir)
-    except (store.IndexMissing, store.IndexCorrupt):
-        return {}
-    if live.manifest.get("model") != model or live.manifest.get("chunker") != CHUNKER_VERSION:
+def previous_encodings(live: store.StoredIndex | None) -> dict[str, Encoding]:
+    if live is None:
         return {}
     matrix = live.vectors.reconstruct_n(0, live.vectors.ntotal)
     sparse = live.sparse if len(live.sparse) == len(live.chunks) else None
     return {
-        passage_text(c): Encoding(matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]))
+        passage_text(c): Encoding(matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]),
+                                  live.terms[i])
         for i, c in enumerate(live.chunks)
     }
+
+
+def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, background: list[str]) -> SparseRows:
+    """Latent terms of the background passages, reused when the live generation kept the same ones."""
+    if live is not None and live.manifest.get("background_passages") == background \
+            and len(live.background_sparse) == len(background):
+        return live.background_sparse
+    return sparse_rows(embedder, background) or SparseRows.empty()
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:
