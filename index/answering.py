@@ -25,22 +25,19 @@ def compose(question: str, retrieval: Retrieval, embedder: Embedder, threshold: 
         return Answer(question=question, answered=False)
     excerpts = to_excerpts(retrieval)
     return Answer(question=question, answered=True,
-                  text=direct_answer(question, excerpts[0].text, embedder), excerpts=excerpts)
+                  text=direct_answer(retrieval.query, excerpts[0].text, embedder), excerpts=excerpts)
 
 
-def direct_answer(question: str, excerpt: str, embedder: Embedder) -> str:
-    """The one or two sentences of the best excerpt closest to the question, in reading order."""
+def direct_answer(query: np.ndarray, excerpt: str, embedder: Embedder) -> str:
+    """The sentence of the best excerpt closest to the question (the embedded `query`), verbatim,
+    together with its neighbour when that one is about as close."""
     sentences = [s.strip() for s in split_sentences(excerpt) if s.strip()]
     if len(sentences) <= 1:
         return excerpt.strip()
-    similarity = embedder.embed_passages(sentences) @ embedder.embed_queries([question])[0]
-    ranked = list(np.argsort(-similarity))
-    chosen = [ranked[0]]
-    for row in ranked[1:MAX_ANSWER_SENTENCES]:
-        if similarity[ranked[0]] - similarity[row] <= SECOND_SENTENCE_MARGIN:
-            chosen.append(row)
-    first, last = min(chosen), max(chosen)
-    if last - first == 1:
-        start = excerpt.index(sentences[first])
-        return excerpt[start:excerpt.index(sentences[last], start) + len(sentences[last])]
-    return sentences[first]
+    similarity = embedder.embed_passages(sentences) @ query
+    best, runner_up = (int(i) for i in np.argsort(-similarity)[:MAX_ANSWER_SENTENCES])
+    if abs(best - runner_up) != 1 or similarity[best] - similarity[runner_up] > SECOND_SENTENCE_MARGIN:
+        return sentences[best]
+    first, last = sentences[min(best, runner_up)], sentences[max(best, runner_up)]
+    start = excerpt.index(first)
+    return excerpt[start:excerpt.index(last, start) + len(last)]

@@ -31,6 +31,7 @@ class Hit:
 class Retrieval:
     hits: list[Hit]
     relevance: Relevance
+    query: np.ndarray
 
 
 class Reranker(Protocol):
@@ -77,7 +78,7 @@ class Searcher:
             sparse, self.sparse_cosines(self.stored.background_sparse, query_sparse, len(self.stored.background_sparse)),
             lexical, mask,
         )
-        return Retrieval(hits=hits[:k], relevance=relevance)
+        return Retrieval(hits=hits[:k], relevance=relevance, query=query)
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         scores = self.reranker.scores(question, [h.chunk.text for h in hits])
