@@ -45,7 +45,6 @@ class Searcher:
         self.reranker = reranker
         self.chunks = stored.chunks
         self.lexical = LexicalIndex(stored.terms)
-        self.documents = [d["id"] for d in stored.manifest.get("documents", [])]
 
     @property
     def generation(self) -> str:

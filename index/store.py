@@ -81,14 +81,18 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunk
 
 
 def activate(index_dir: Path, generation: Path) -> None:
-    """Point `current` at generation atomically, then drop generations no longer needed."""
+    """Point `current` at generation atomically, then drop generations no longer needed.
+
+    The generation it replaces is kept until the next swap: another process may be loading it.
+    """
     index_dir = Path(index_dir)
     link = index_dir / "current"
+    previous = Path(os.readlink(link)).name if link.is_symlink() else None
     temp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(Path("generations") / generation.name, temp)
     os.replace(temp, link)
     _fsync_dir(index_dir)
-    prune(index_dir, keep={generation.name})
+    prune(index_dir, keep={generation.name, previous} - {None})
 
 
 def prune(index_dir: Path, keep: set[str]) -> None:

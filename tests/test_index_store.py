@@ -33,7 +33,9 @@ def test_rebuild_swaps_generation_reuses_vectors_and_prunes_the_old(built):
     second = build_index(data, index_dir, embedder())
     assert second.generation != first.generation
     assert (index_dir / "current").resolve() == second.generation
-    assert not first.generation.exists()
+    assert first.generation.exists(), "the replaced generation stays until the next swap"
+    third = build_index(data, index_dir, embedder())
+    assert not first.generation.exists() and second.generation.exists() and third.generation.exists()
     assert second.documents == 1 and second.reused_vectors == second.chunks
     assert {c.doc for c in store.load(index_dir).chunks} == {"small-zh"}
 
