@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test eval bench clean
+.PHONY: run install test eval bench clean
 
 run: $(VENV)/.installed
 	$(BIN)/citebot run
+
+install: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
