@@ -1,12 +1,12 @@
 """Lexical terms per language field, so that questions in other languages can match Chinese text.
 
-A Chinese chunk gets three fields:
+A Chinese chunk gets five fields:
   zh  jieba words of the text itself (plus numbers and Latin words);
   en  English glosses of those words from CC-CEDICT, stemmed (plus numbers and Latin words);
-  ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams.
+  ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams;
   ent place names found in any of the four languages, as language-neutral ids (entities.py);
   nm  phonetic keys of the names in the text (names.py).
-A question is turned into terms of the field its script belongs to, plus its place ids.
+A question is turned into terms of the field its script belongs to, plus its place ids and name keys.
 """
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def passage_terms(text: str) -> dict[str, list[str]]:
 
 
 def query_terms(question: str) -> dict[str, list[str]]:
-    """The terms a question searches, by field: its own language's field and place ids."""
+    """The terms a question searches, by field: its own language's field, place ids and name keys."""
     script = script_of(question)
     numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
     query = {"ent": entities.find(question), "nm": names.question_keys(question)}
