@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from index.answer import Answer
 from index.documents import DocumentInfo
+from index.text import split_sentences
 
 MAX_MESSAGE_UTF16 = 4096
 MAX_QUESTION_CHARS = 1000
@@ -15,10 +15,6 @@ MAX_EXCERPTS = 3
 QUOTE_PREVIEW_CHARS = 80
 
 BLOCK_SEPARATOR = "\n\n"
-_SENTENCE = re.compile(
-    r".*?(?:[。！？]+|[.!?]+(?=[\s\"”’)\]]|$)|\n+|$)[」』”’\"）)\]]*[ \t\u3000]*\n*",
-    re.DOTALL,
-)
 _LANGUAGES = {
     "zh": "Chinese", "en": "English", "ko": "Korean", "mn": "Mongolian",
     "ru": "Russian", "ja": "Japanese", "fr": "French", "de": "German",
@@ -58,11 +54,6 @@ def render_span(span: Span) -> str:
 
 def render_block(block: Block) -> str:
     return "".join(render_span(span) for span in block)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences with their closing punctuation and trailing whitespace; they join back to text."""
-    return [match.group() for match in _SENTENCE.finditer(text) if match.group()]
 
 
 def hard_split(text: str, max_units: int) -> list[str]:

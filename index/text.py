@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 
 _SENTENCE_END = re.compile(
-    r"""(?<=[。！？!?；;])[”’"」』)）]*\s*"""  # CJK and Latin ends that need no space after
-    r"""|(?<=[.…])[”’"」』)）]*\s+(?=[^\s.,;:!?])""",  # Latin full stop only when followed by space
+    r"""(?<=[。！？!?；;])(?![。！？!?；;])[”’"」』)）]*\s*"""  # ends that need no space after (?! and ！？ stay whole)
+    r"""|(?<=[.…])[”’"」』)）]*\s+(?=[^\s.,;:!?])"""  # a Latin full stop only when followed by space
+    r"""|\n+[ \t]*""",  # a line break ends a line of text without punctuation
 )
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
