@@ -130,6 +130,35 @@ class QuestionLog:
         return [_logged_question(row) for row in rows]
 
 
+    async def summary(self) -> QuestionSummary:
+        """Totals for operators: how much is asked, how much is answered, how fast."""
+        async with self.db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions"
+        ) as cursor:
+            total, answered = await cursor.fetchone()
+        async with self.db.execute("SELECT chat_type, COUNT(*) FROM questions GROUP BY chat_type") as cursor:
+            by_chat_type = {chat_type: count for chat_type, count in await cursor.fetchall()}
+        async with self.db.execute("SELECT latency_ms FROM questions ORDER BY latency_ms") as cursor:
+            latencies = [row[0] for row in await cursor.fetchall()]
+        median = latencies[len(latencies) // 2] if latencies else 0
+        return QuestionSummary(int(total), int(answered), by_chat_type, int(median))
+
+    async def declined(self, limit: int = 10) -> list[str]:
+        """The latest questions the documents did not answer: what readers want that is missing."""
+        async with self.db.execute(
+            "SELECT question FROM questions WHERE answered = 0 ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    total: int
+    answered: int
+    by_chat_type: dict[str, int]
+    median_latency_ms: int
+
+
 def _logged_question(row: Sequence) -> LoggedQuestion:
     asked_at, chat_type, language, question, latency_ms, answered, cited, citations = row
     return LoggedQuestion(

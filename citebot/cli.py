@@ -120,6 +120,31 @@ def sources() -> None:
                    f"[{info.language}] {info.chunks} chunks")
 
 
+@cli.command()
+@click.option("--declined", default=10, show_default=True, help="How many recent unanswered questions to list.")
+def stats(declined: int) -> None:
+    """Summarise the question log: totals, answer rate, latency, recent unanswered questions."""
+    import asyncio
+
+    from bot.store import QuestionLog
+
+    settings = load_settings()
+    if not settings.db_path.exists():
+        raise click.ClickException(f"no question log at {settings.db_path} yet: the bot has not been asked anything")
+
+    async def read():
+        async with QuestionLog(settings.db_path) as log:
+            return await log.summary(), await log.declined(declined)
+
+    summary, unanswered = asyncio.run(read())
+    rate = summary.answered / summary.total if summary.total else 0.0
+    chats = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_chat_type.items())) or "none"
+    click.echo(f"questions {summary.total}, answered {summary.answered} ({rate:.0%}), "
+               f"median latency {summary.median_latency_ms} ms; by chat: {chats}")
+    for question in unanswered:
+        click.echo(f"  not answered: {question}")
+
+
 @cli.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")

@@ -74,3 +74,14 @@ async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path):
         new, old = await log.recent(2)
     assert (old.question, old.citations) == ("old", ())
     assert new.citations == ("mongolia-defector-dilemma#12",)
+
+
+async def test_summary_and_unanswered_questions_for_operators(tmp_path: Path):
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        await log_one(log, "a", latency_ms=10)
+        await log_one(log, "b", latency_ms=30, chat_type="group")
+        await log_one(log, "天气如何?", latency_ms=20, answered=False, cited_chunk_ids=[])
+        summary = await log.summary()
+        assert (summary.total, summary.answered, summary.median_latency_ms) == (3, 2, 20)
+        assert summary.by_chat_type == {"private": 2, "group": 1}
+        assert await log.declined() == ["天气如何?"]
