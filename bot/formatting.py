@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from index.answer import Answer
 from index.documents import DocumentInfo
-from index.text import split_sentences
+from index.text import script_of, split_sentences
 
 MAX_MESSAGE_UTF16 = 4096
 MAX_QUESTION_CHARS = 1000
@@ -170,11 +170,21 @@ def answer_blocks(answer: Answer) -> list[Block]:
     return blocks or decline_blocks(answer.question)
 
 
+# The decline speaks the question's language (by script): (before the question, after it, hint).
+DECLINES = {
+    "latin": ("I couldn't find an answer to “", "” in my documents.",
+              "Try asking it another way, or see /sources for what I know about."),
+    "han": ("我在文档中没有找到“", "”的答案。", "可以换个问法,或用 /sources 查看我所依据的文档。"),
+    "hangul": ("문서에서 “", "”에 대한 답을 찾지 못했습니다.",
+               "다르게 물어보시거나 /sources 로 제가 참고하는 문서를 확인해 보세요."),
+    "cyrillic": ("Баримт бичгүүдээс “", "” асуултын хариултыг олсонгүй.",
+                 "Өөрөөр асууж үзэх эсвэл /sources командаар баримт бичгүүдийг харна уу."),
+}
+
+
 def decline_blocks(question: str) -> list[Block]:
-    return [
-        (Span("I couldn't find an answer to “"), Span(shorten(question), ("i",)), Span("” in my documents.")),
-        (Span("Try asking it another way, or see /sources for what I know about."),),
-    ]
+    before, after, hint = DECLINES.get(script_of(question), DECLINES["latin"])
+    return [(Span(before), Span(shorten(question), ("i",)), Span(after)), (Span(hint),)]
 
 
 def render_answer(answer: Answer) -> list[str]:

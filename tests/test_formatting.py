@@ -50,6 +50,16 @@ def test_at_most_three_excerpts_are_shown():
     assert "Excerpt 3." not in message
 
 
+@pytest.mark.parametrize("question, says", [
+    ("今天乌兰巴托的天气怎么样?", "没有找到"),
+    ("오늘 서울 날씨 어때요?", "찾지 못했습니다"),
+    ("Маргааш цаг агаар ямар байх вэ?", "олсонгүй"),
+])
+def test_decline_speaks_the_language_of_the_question(question, says):
+    [message] = render_answer(Answer(question, False))
+    assert says in parsed(message).text and question in parsed(message).text
+
+
 def test_declined_answer_has_no_quotes_and_names_the_question():
     [message] = render_answer(Answer("How do I bake bread?", False))
     result = parsed(message)
