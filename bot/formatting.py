@@ -216,7 +216,8 @@ def help_messages(documents: Sequence[DocumentInfo], bot_username: str) -> list[
         (Span(
             f"I answer with the documents' own sentences, followed by up to {MAX_EXCERPTS} quoted "
             f"excerpts with their document, section and paragraph. If the documents don't cover "
-            f"a question, I say so. Questions can be up to {MAX_QUESTION_CHARS} characters."
+            f"a question, I say so. Questions can be up to {MAX_QUESTION_CHARS} characters; start one "
+            f"with #document-id (see /sources) to ask that document only."
         ),),
         (Span("/sources lists the documents with their publication, date and source."),),
     ]
@@ -243,8 +244,14 @@ def sources_messages(documents: Sequence[DocumentInfo]) -> list[str]:
             ("Source", doc.source),
         ]
         lines = tuple(Span(f"\n{label}: {value}") for label, value in details if value)
-        blocks.append((Span(f"{number}. {doc.title}", ("b",)), *lines))
+        ask_one = (Span("\nTo ask only this one, start with "), Span(f"#{doc.id}", ("code",)))
+        blocks.append((Span(f"{number}. {doc.title}", ("b",)), *lines, *ask_one))
     return pack(blocks)
+
+
+def unknown_document_text(doc: str, known: Sequence[str]) -> str:
+    names = ", ".join(f"<code>#{escape(d)}</code>" for d in known) or "none"
+    return f"I have no document <code>#{escape(doc)}</code>. Documents: {names}."
 
 
 def language_name(code: str) -> str:

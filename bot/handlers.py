@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Sequence
 from typing import Protocol
@@ -46,6 +47,15 @@ def text_after_command(message: Message) -> str:
 def replies_to_bot(message: Message, bot_id: int) -> bool:
     replied = message.reply_to_message
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+DOCUMENT_PREFIX = re.compile(r"#([\w.-]+)\s+(.*)", re.DOTALL)
+
+
+def document_prefix(question: str) -> tuple[str | None, str]:
+    """`#doc-id question` asks one document only: (doc id or None, the question itself)."""
+    match = DOCUMENT_PREFIX.fullmatch(question.strip())
+    return (match.group(1), match.group(2)) if match else (None, question)
 
 
 def is_blank(question: str) -> bool:
@@ -118,9 +128,15 @@ class Handlers:
         if len(question) > formatting.MAX_QUESTION_CHARS:
             await reply_html(message, [formatting.too_long_question_text(len(question))])
             return
+        doc, question = document_prefix(question)
+        if doc is not None:
+            known = [d.id for d in await asyncio.to_thread(self.library.documents)]
+            if doc not in known:
+                await reply_html(message, [formatting.unknown_document_text(doc, known)])
+                return
         started = time.perf_counter()
         async with typing(context.bot, message):
-            answer = await asyncio.to_thread(self.library.answer, question)
+            answer = await asyncio.to_thread(self.library.answer, question, doc)
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
         await reply_html(message, formatting.render_answer(answer))

@@ -130,3 +130,23 @@ async def test_ask_command_also_works_in_private(stub):
     stub.push_text(CHAT, ALICE, f"/ask {ON_TOPIC_QUESTION}")
     [reply] = await stub.wait_for_messages(1)
     assert reply.blockquotes and reply.reply_to_message_id is None
+
+
+async def test_a_question_can_be_limited_to_one_document(stub, store):
+    stub.push_text(CHAT, ALICE, f"#mongolia {ON_TOPIC_QUESTION}")
+    [limited_to_it] = await stub.wait_for_messages(1)
+    stub.push_text(CHAT, ALICE, f"#gobi {ON_TOPIC_QUESTION}")
+    _, limited_elsewhere = await stub.wait_for_messages(2)
+    stub.push_text(CHAT, ALICE, f"#nope {ON_TOPIC_QUESTION}")
+    *_, unknown = await stub.wait_for_messages(3)
+    assert any("召回了驻蒙古大使" in quote for quote in limited_to_it.blockquotes)
+    assert not any("召回" in quote for quote in limited_elsewhere.blockquotes)
+    assert "I have no document #nope. Documents: #gobi, #mongolia." in unknown.plain_text
+    [first, *_] = await store.recent(5)
+    assert first.question == ON_TOPIC_QUESTION
+
+
+async def test_sources_say_how_to_ask_one_document(stub):
+    stub.push_text(CHAT, ALICE, "/sources")
+    [reply] = await stub.wait_for_messages(1)
+    assert "To ask only this one, start with #mongolia" in reply.plain_text
