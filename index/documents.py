@@ -11,7 +11,8 @@ import yaml
 
 from .text import CJK
 
-SUFFIXES = (".md", ".markdown", ".txt")
+SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
@@ -71,7 +72,7 @@ def read_document(path: Path) -> Document:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text ({exc})") from exc
-    meta, body = split_front_matter(text, path)
+    meta, body = html_article(text, path) if path.suffix.lower() in HTML_SUFFIXES else split_front_matter(text, path)
     paragraphs = parse_paragraphs(body)
     if not paragraphs:
         raise DocumentError(f"{path}: no text")
@@ -98,6 +99,25 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: front matter must be a mapping")
     return meta, text[match.end():]
+
+
+def html_article(html: str, path: Path) -> tuple[dict, str]:
+    """The main text of a web page as Markdown (navigation, footers and comments dropped) and its metadata."""
+    import trafilatura
+
+    body = trafilatura.extract(html, output_format="markdown", include_comments=False, include_tables=False)
+    if not body:
+        raise DocumentError(f"{path}: no article text found in the page")
+    found = trafilatura.extract_metadata(html)
+    language = re.search(r"<html[^>]*\blang=[\"']?([A-Za-z-]+)", html, re.IGNORECASE)
+    meta = {
+        "title": found.title if found else None,
+        "date": found.date if found else None,
+        "publication": found.sitename if found else None,
+        "source": found.url if found and found.url else path.name,
+        "language": language.group(1) if language else "",
+    }
+    return {k: v for k, v in meta.items() if v}, body
 
 
 def parse_paragraphs(body: str) -> list[Paragraph]:

@@ -36,3 +36,31 @@ def test_seed_document_metadata():
     info = read_document(SEED_DOC).info
     assert info.original_title == "Mongolia's Defector Dilemma: Navigating the Korea Divide"
     assert (info.publication, info.date, info.language) == ("The Diplomat", "2025-11-04", "zh")
+
+
+PAGE = """<html lang="en"><head><title>Herders of the Gobi</title>
+<meta property="article:published_time" content="2025-10-01"></head>
+<body><nav><a href="/">Home</a> | <a href="/news">News</a></nav>
+<article><h1>Herders of the Gobi</h1>
+<p>Herders in the South Gobi move their camels to sheltered pastures every winter. The move takes two weeks.</p>
+<h2>Water</h2>
+<p>Wells are the herders' main source of water, and many of them were dug in the 1960s.</p>
+</article><footer>Comments: be polite. Copyright 2025</footer></body></html>"""
+
+
+def test_html_page_keeps_the_article_and_its_headings_only(tmp_path):
+    (tmp_path / "gobi.html").write_text(PAGE, encoding="utf-8")
+    doc = read_document(tmp_path / "gobi.html")
+    assert (doc.info.id, doc.info.title, doc.info.date, doc.info.language) == (
+        "gobi", "Herders of the Gobi", "2025-10-01", "en")
+    assert [(p.section, p.text[:22]) for p in doc.paragraphs] == [
+        ("Herders of the Gobi", "Herders in the South G"), ("Water", "Wells are the herders'")]
+    text = " ".join(p.text for p in doc.paragraphs)
+    assert "Home" not in text and "Copyright" not in text and "Comments" not in text
+
+
+def test_html_page_without_article_text_is_named(tmp_path):
+    app_shell = '<html><body><div id="app"></div><script>render()</script></body></html>'
+    (tmp_path / "empty.html").write_text(app_shell, encoding="utf-8")
+    with pytest.raises(DocumentError, match="empty.html"):
+        read_document(tmp_path / "empty.html")
