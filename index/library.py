@@ -42,6 +42,7 @@ class Library:
         self.reranker = reranker
         self.threshold = threshold
         self._searcher: Searcher | None = None
+        self._unloadable: str | None = None
         self._swap_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
@@ -64,9 +65,20 @@ class Library:
 
     @property
     def searcher(self) -> Searcher:
+        """The searcher over the live generation, following rebuilds made by other processes.
+
+        If a new generation cannot be loaded, the one in memory keeps answering.
+        """
         live = self._live_generation()
-        if self._searcher is None or (live and live != self._searcher.generation):
-            self._load()
+        stale = self._searcher is None or (live and live != self._searcher.generation)
+        if stale and live != self._unloadable:
+            try:
+                self._load()
+            except (store.IndexMissing, store.IndexCorrupt) as exc:
+                if self._searcher is None:
+                    raise
+                self._unloadable = live
+                log.error("%s; still answering from %s", exc, self._searcher.generation)
         assert self._searcher is not None
         return self._searcher
 

@@ -96,3 +96,12 @@ def test_library_follows_a_rebuild_made_by_another_process(built):
     (data / "small-en.md").unlink()
     build_index(data, index_dir, embedder())
     assert [d.id for d in library.documents()] == ["small-zh"]
+
+
+def test_a_broken_new_generation_leaves_the_loaded_one_answering(built, caplog):
+    data, index_dir, _ = built
+    library = Library.open(data, index_dir, embedder())
+    report = build_index(data, index_dir, embedder())
+    (report.generation / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
+    assert library.answer("朝鲜为什么召回驻蒙古大使?").answered
+    assert "still answering from" in caplog.text
