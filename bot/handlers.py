@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 import time
@@ -28,7 +29,7 @@ logger = logging.getLogger(__name__)
 class DocumentLibrary(Protocol):
     """What the bot needs from `index.library.Library`."""
 
-    def answer(self, question: str, doc: str | None = None) -> Answer: ...
+    def answer(self, question: str, doc: str | None = None, context: str | None = None) -> Answer: ...
 
     def documents(self) -> Sequence[DocumentInfo]: ...
 
@@ -48,6 +49,9 @@ def replies_to_bot(message: Message, bot_id: int) -> bool:
     replied = message.reply_to_message
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
+
+ANSWERED = "answered_questions"  # chat_data key: the bot's message id -> the question it answered
+REMEMBERED_ANSWERS = 200
 
 DOCUMENT_PREFIX = re.compile(r"#([\w.-]+)\s+(.*)", re.DOTALL)
 
@@ -134,12 +138,30 @@ class Handlers:
             if doc not in known:
                 await reply_html(message, [formatting.unknown_document_text(doc, known)])
                 return
+        earlier = self.earlier_question(message, context)
         started = time.perf_counter()
         async with typing(context.bot, message):
-            answer = await asyncio.to_thread(self.library.answer, question, doc)
+            answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
-        await reply_html(message, formatting.render_answer(answer))
+        sent = await reply_html(message, formatting.render_answer(answer))
+        self.remember(context, sent, question)
+
+    @staticmethod
+    def earlier_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+        """The question behind the bot's message that this one replies to, if the bot still knows it."""
+        replied = message.reply_to_message
+        if replied is None or not replied.from_user or replied.from_user.id != context.bot.id:
+            return None
+        return context.chat_data.get(ANSWERED, {}).get(replied.message_id)
+
+    @staticmethod
+    def remember(context: ContextTypes.DEFAULT_TYPE, sent: Sequence[Message], question: str) -> None:
+        answered = context.chat_data.setdefault(ANSWERED, {})
+        for reply in sent:
+            answered[reply.message_id] = question
+        while len(answered) > REMEMBERED_ANSWERS:
+            answered.pop(next(iter(answered)))
 
     async def record(self, update: Update, question: str, answer: Answer, latency_ms: int) -> None:
         user = update.effective_user

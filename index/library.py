@@ -89,11 +89,20 @@ class Library:
     def retrieve(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         return self.searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
 
-    def answer(self, question: str, doc: str | None = None) -> Answer:
+    def answer(self, question: str, doc: str | None = None, context: str | None = None) -> Answer:
+        """Answer question; `context` is the earlier question a follow-up replies to.
+
+        A follow-up is searched on its own and together with its context, and the reading the
+        documents answer better wins: "and in which year?" needs the context, a new question not.
+        """
         question = question.strip()
         if not question:
             return Answer(question=question, answered=False)
         retrieval = self.retrieve(question, doc=doc)
+        if context:
+            with_context = self.retrieve(f"{context.strip()} {question}", doc=doc)
+            if with_context.relevance.score > retrieval.relevance.score:
+                retrieval = with_context
         return compose(question, retrieval, self.embedder, self.threshold)
 
     def documents(self) -> list[DocumentInfo]:

@@ -77,3 +77,14 @@ async def test_reply_to_someone_elses_message_is_ignored(stub, store):
     assert reply.reply_to_message_id == asked and "Documents I know" in reply.plain_text
     assert len(stub.sent) == 1 and await store.count() == 0
 
+
+
+async def test_an_elliptical_follow_up_is_read_with_the_question_it_replies_to(stub, store):
+    stub.push_text(GROUP, ALICE, f"/ask {ON_TOPIC_QUESTION}")
+    [answer] = await stub.wait_for_messages(1)
+    stub.push_text(GROUP, BOB, "那是哪一年发生的？", reply_to=answer.message_id)
+    _, reply = await stub.wait_for_messages(2)
+    assert any("2024年" in quote for quote in reply.blockquotes)
+    stub.push_text(GROUP, BOB, "/ask 那是哪一年发生的？")
+    *_, without_context = await stub.wait_for_messages(3)
+    assert not without_context.blockquotes

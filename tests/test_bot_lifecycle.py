@@ -55,7 +55,7 @@ class ExplodingLibrary:
     def __getattr__(self, name: str):
         return getattr(self.library, name)
 
-    def answer(self, question: str, doc: str | None = None):
+    def answer(self, question: str, doc: str | None = None, context: str | None = None):
         raise RuntimeError("index file /srv/secret/index.faiss is corrupt")
 
 
@@ -84,9 +84,9 @@ class DeletingAsker:
     def __getattr__(self, name: str):
         return getattr(self.library, name)
 
-    def answer(self, question: str, doc: str | None = None):
+    def answer(self, question: str, doc: str | None = None, context: str | None = None):
         self.stub.delete_message(self.chat, self.question_id)
-        return self.library.answer(question, doc)
+        return self.library.answer(question, doc, context=context)
 
 
 async def test_answer_arrives_even_if_the_question_was_deleted_meanwhile(stub, settings, library, store):

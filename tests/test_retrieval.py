@@ -80,3 +80,11 @@ def test_query_terms_follow_the_script_and_name_places_in_any_language():
     assert mongolian == {"ent": ["ent:KP", "ent:Asia/Ulaanbaatar"]} or set(mongolian["ent"]) == {
         "ent:KP", "ent:Asia/Ulaanbaatar"}
     assert set(query_terms("朝鲜 平壤")["ent"]) == set(query_terms("North Korea, Pyongyang")["ent"])
+
+
+def test_follow_up_uses_its_context_only_when_that_reads_better(library):
+    elliptical = library.answer("那是哪一年?", context="蒙古和朝鲜是什么时候建交的?")
+    assert elliptical.answered and "1948" in elliptical.excerpts[0].text
+    assert elliptical.question == "那是哪一年?"
+    standalone = library.answer("蒙古对中国的出口下降了多少?", context="蒙古和朝鲜是什么时候建交的?")
+    assert "9.4%" in standalone.excerpts[0].text
