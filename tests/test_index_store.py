@@ -105,3 +105,25 @@ def test_a_broken_new_generation_leaves_the_loaded_one_answering(built, caplog):
     (report.generation / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
     assert library.answer("朝鲜为什么召回驻蒙古大使?").answered
     assert "still answering from" in caplog.text
+
+
+class FailingEmbedder:
+    """The real embedder, until the build asks it for passages: then the 'machine' dies."""
+
+    def __init__(self, real) -> None:
+        self.real, self.name, self.dim = real, real.name, real.dim
+
+    def embed_queries(self, texts):
+        return self.real.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        raise MemoryError("killed mid-build")
+
+
+def test_a_build_that_dies_midway_leaves_the_live_index_answering(built):
+    data, index_dir, report = built
+    (data / "extra.md").write_text("# 新章节\n\n蒙古与韩国签署了新的合作协议。\n", encoding="utf-8")
+    with pytest.raises(MemoryError):
+        build_index(data, index_dir, FailingEmbedder(embedder()))
+    assert (index_dir / "current").resolve() == report.generation
+    assert Library.open(data, index_dir, embedder(), rebuild_if_unusable=False).answer("朝鲜为什么召回驻蒙古大使?").answered
