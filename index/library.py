@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 from . import store
@@ -24,13 +23,6 @@ class ReindexInProgress(RuntimeError):
     """A rebuild is already running."""
 
 
-@dataclass(frozen=True)
-class ReindexReport:
-    documents: int
-    chunks: int
-    seconds: float
-
-
 class Library:
     """Thread-safe: answer() may run in many threads while reindex() runs in another."""
 
@@ -43,7 +35,6 @@ class Library:
         self.threshold = threshold
         self._searcher: Searcher | None = None
         self._unloadable: str | None = None
-        self._swap_lock = threading.Lock()
         self._build_lock = threading.Lock()
 
     @classmethod
@@ -110,14 +101,14 @@ class Library:
         return [DocumentInfo(**{k: v for k, v in d.items() if k in fields})
                 for d in self.manifest.get("documents", [])]
 
-    def reindex(self) -> ReindexReport:
+    def reindex(self) -> BuildReport:
         """Build a new generation and switch to it; the old one keeps answering meanwhile."""
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report: BuildReport = build_index(self.data_dir, self.index_dir, self.embedder)
+            report = build_index(self.data_dir, self.index_dir, self.embedder)
             self._load()
-            return ReindexReport(report.documents, report.chunks, report.seconds)
+            return report
         finally:
             self._build_lock.release()
 
@@ -127,8 +118,7 @@ class Library:
             raise store.IndexCorrupt(
                 f"index at {stored.path} was built with {stored.manifest.get('model')!r} but the configured "
                 f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`")
-        with self._swap_lock:
-            self._searcher = Searcher(stored, self.embedder, self.reranker)
+        self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
 
     def _live_generation(self) -> str | None:
         try:

@@ -7,7 +7,7 @@ from typing import Protocol
 import numpy as np
 
 from .chunking import Chunk
-from .embedding import Embedder
+from .embedding import Embedder, sparse_rows
 from .lexical import LexicalIndex
 from .relevance import Relevance, assess
 from .sparse import SparseRows
@@ -23,8 +23,6 @@ RERANK_CANDIDATES = 10
 class Hit:
     chunk: Chunk
     score: float
-    dense: float
-    lexical: float
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,7 @@ class Searcher:
         self.embedder = embedder
         self.reranker = reranker
         self.chunks = stored.chunks
+        self.chunk_documents = np.array([c.doc for c in stored.chunks])
         self.lexical = LexicalIndex(stored.terms)
 
     @property
@@ -64,7 +63,7 @@ class Searcher:
         for row in np.argsort(-fused):
             if not mask[row]:
                 continue
-            hit = Hit(self.chunks[row], float(fused[row]), float(dense[row]), float(lexical[row]))
+            hit = Hit(self.chunks[row], float(fused[row]))
             if absorb(hits, hit):
                 continue
             if len(hits) == wanted:
@@ -93,10 +92,9 @@ class Searcher:
 
     def encode_sparse(self, question: str) -> SparseRows | None:
         """The question's latent terms, when both the index and the embedder have a sparse head."""
-        encode = getattr(self.embedder, "embed_sparse", None)
-        if not self.stored.manifest.get("sparse_dim") or encode is None:
+        if not self.stored.manifest.get("sparse_dim"):
             return None
-        return encode([question])
+        return sparse_rows(self.embedder, [question])
 
     def sparse_cosines(self, rows: SparseRows, query: SparseRows | None, size: int) -> np.ndarray:
         if query is None or len(rows) != size:
@@ -104,7 +102,9 @@ class Searcher:
         return rows.cosine(query, int(self.stored.manifest["sparse_dim"]))
 
     def document_mask(self, doc: str | None) -> np.ndarray:
-        return np.array([doc is None or c.doc == doc for c in self.chunks], dtype=bool)
+        if doc is None:
+            return np.ones(len(self.chunks), dtype=bool)
+        return self.chunk_documents == doc
 
 
 MAX_MERGED_SENTENCES = 3
