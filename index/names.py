@@ -12,7 +12,8 @@ import re
 from functools import lru_cache
 
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
-JOINERS = frozenset("・·•-‐ ")
+JOINER_CHARS = "・·•-‐ "
+JOINERS = frozenset(JOINER_CHARS)
 MIN_SKELETON = 3
 
 CYRILLIC_TO_LATIN = {
@@ -62,15 +63,13 @@ def _posseg():
 def chinese_names(text: str) -> list[str]:
     """Runs of words jieba tags as person or place names, joiners such as ・ included."""
     runs, current = [], ""
-    for word, tag in _posseg().cut(text):
+    for word, tag in [*_posseg().cut(text), ("", "end")]:
         if tag in NAME_TAGS or (current and word in JOINERS):
             current += word
-        else:
-            if current.strip("".join(JOINERS)):
-                runs.append(current)
-            current = ""
-    if current.strip("".join(JOINERS)):
-        runs.append(current)
+            continue
+        if current.strip(JOINER_CHARS):
+            runs.append(current)
+        current = ""
     return runs
 
 
