@@ -13,10 +13,13 @@ from .relevance import Relevance, assess
 from .sparse import SparseRows
 from .store import StoredIndex
 from .terms import query_terms
+from .text import CJK
+from .translation import QueryTranslator
 
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3
 RERANK_CANDIDATES = 10
+MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class Searcher:
         self.chunks = stored.chunks
         self.chunk_documents = np.array([c.doc for c in stored.chunks])
         self.lexical = LexicalIndex(stored.terms)
+        self.paragraphs = short_paragraphs(stored.chunks)
+        self.translator = QueryTranslator(w for t in stored.terms for w in t.get("zh", ()) if CJK.search(w))
 
     @property
     def generation(self) -> str:
@@ -51,7 +56,7 @@ class Searcher:
 
     def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
-        query = self.embedder.embed_queries([question])[0]
+        query = self.embed_query(question)
         dense = self.dense_scores(query)
         lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
@@ -63,7 +68,7 @@ class Searcher:
         for row in np.argsort(-fused):
             if not mask[row]:
                 continue
-            hit = Hit(self.chunks[row], float(fused[row]))
+            hit = Hit(self.excerpt_of(self.chunks[row]), float(fused[row]))
             if absorb(hits, hit):
                 continue
             if len(hits) == wanted:
@@ -78,10 +83,21 @@ class Searcher:
         )
         return Retrieval(hits=hits[:k], relevance=relevance, query=query)
 
+    def excerpt_of(self, window: Chunk) -> Chunk:
+        """What a matching window is shown as: its whole paragraph when that is short, else itself."""
+        paragraph = self.paragraphs.get((window.doc, window.paragraph))
+        return replace(paragraph, id=window.id) if paragraph else window
+
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         scores = self.reranker.scores(question, [h.chunk.text for h in hits])
         order = sorted(range(len(hits)), key=lambda i: -scores[i])
         return [replace(hits[i], score=scores[i]) for i in order]
+
+    def embed_query(self, question: str) -> np.ndarray:
+        """The question's embedding, averaged with that of its Chinese reading when it has one."""
+        reading = self.translator.translate(question)
+        vectors = self.embedder.embed_queries([question, reading] if reading else [question])
+        return vectors.mean(axis=0)
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         total = self.stored.vectors.ntotal
@@ -108,6 +124,19 @@ class Searcher:
 
 
 MAX_MERGED_SENTENCES = 3
+
+
+def short_paragraphs(windows: list[Chunk]) -> dict[tuple[str, int], Chunk]:
+    """Each paragraph of at most MAX_PARAGRAPH_EXCERPT_CHARS, rebuilt verbatim from its windows."""
+    whole: dict[tuple[str, int], Chunk | None] = {}
+    for window in sorted(windows, key=lambda c: (c.doc, c.paragraph, c.first_sentence)):
+        key = (window.doc, window.paragraph)
+        if key not in whole:
+            whole[key] = window
+        elif whole[key] is not None:
+            whole[key] = widen(whole[key], window)
+    return {key: chunk for key, chunk in whole.items()
+            if chunk is not None and len(chunk.text) <= MAX_PARAGRAPH_EXCERPT_CHARS}
 
 
 def absorb(hits: list[Hit], hit: Hit) -> bool:

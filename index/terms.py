@@ -85,6 +85,16 @@ def english_glosses(word: str) -> list[str]:
     return list(dict.fromkeys(glosses))
 
 
+def gloss_phrases(word: str) -> list[tuple[str, ...]]:
+    """Each English sense of a Chinese word as stemmed content words, most common sense first."""
+    entry = _cedict().get_entry(word)
+    if entry is None:
+        return []
+    senses = (part for definition in entry["definitions"][:4] for part in definition.split(";"))
+    phrases = (tuple(english_terms(_CEDICT_NOISE.sub(" ", sense))) for sense in senses)
+    return [phrase for phrase in phrases if phrase]
+
+
 def korean_reading(word: str) -> str:
     import hanja
 

@@ -41,3 +41,26 @@ def test_korean_name_in_hanja_matches_its_romanisation():
 def test_question_words_are_not_names():
     assert names.question_keys("What Which When") == []
     assert names.skeleton("Ulaanbaatar").startswith(names.skeleton("Wulanbatuo"))  # 乌兰巴托 in pinyin
+
+
+def test_english_question_is_read_in_the_collections_chinese_words():
+    from index.translation import QueryTranslator
+
+    translator = QueryTranslator(["韩国", "南", "召回", "大使", "蒙古", "面包"])
+    reading = translator.translate("Why did South Korea recall its ambassador to Mongolia?")
+    assert reading == "韩国召回大使蒙古"
+
+
+def test_korean_question_is_read_through_hanja_with_particles_dropped():
+    from index.translation import QueryTranslator
+
+    translator = QueryTranslator(["大使", "逮捕", "韩国"])
+    assert translator.translate("한국은 왜 대사를 체포했나요?") == "韩国大使逮捕"
+
+
+def test_chinese_and_mongolian_questions_need_no_reading():
+    from index.translation import QueryTranslator
+
+    translator = QueryTranslator(["大使"])
+    assert translator.translate("朝鲜为什么召回大使?") == ""
+    assert translator.translate("Элчин сайдаа яагаад татсан бэ?") == ""

@@ -88,3 +88,22 @@ def test_follow_up_uses_its_context_only_when_that_reads_better(library):
     assert elliptical.question == "那是哪一年?"
     standalone = library.answer("蒙古对中国的出口下降了多少?", context="蒙古和朝鲜是什么时候建交的?")
     assert "9.4%" in standalone.excerpts[0].text
+
+
+def test_a_short_paragraph_is_shown_whole_and_a_long_one_as_its_best_window():
+    from index.search import MAX_PARAGRAPH_EXCERPT_CHARS, short_paragraphs
+
+    short = [Chunk(0, "d", "D", "", 1, 0, 2, "一。二。"), Chunk(1, "d", "D", "", 1, 1, 2, "二。三。")]
+    sentence = "长" * (MAX_PARAGRAPH_EXCERPT_CHARS // 2) + "。"
+    long = [Chunk(2, "d", "D", "", 2, 0, 2, sentence * 2), Chunk(3, "d", "D", "", 2, 1, 2, sentence * 2)]
+    paragraphs = short_paragraphs(short + long)
+    assert paragraphs[("d", 1)].text == "一。二。三。"
+    assert ("d", 2) not in paragraphs
+
+
+def test_excerpts_are_whole_paragraphs_of_the_article(library):
+    article = (REPO / "data" / "mongolia-defector-dilemma.md").read_text(encoding="utf-8")
+    paragraphs = {p.strip() for p in article.split("\n\n")}
+    answer = library.answer("蒙古和朝鲜是哪一年建交的?")
+    assert answer.excerpts[0].text in paragraphs
+    assert "1948" in answer.text

@@ -1,0 +1,72 @@
+"""Word-by-word query translation into the collection's own Chinese words.
+
+The embedding model matches Chinese questions against Chinese text far better than English or
+Korean ones, so an English or Korean question also gets a Chinese reading: its content words
+replaced by the Chinese words of the collection that translate them. English goes through
+CC-CEDICT glosses, longest phrase first ("south korea" -> 韩国 before "south" -> 南); Korean through
+Sino-Korean readings (대사 -> 大使). Only words the collection uses are candidates, which is what
+picks among a word's many dictionary senses.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+
+from . import terms
+from .text import script_of
+
+MAX_PHRASE_WORDS = 3
+WORDS_PER_TERM = 2
+MIN_READING_CHARS = 2
+_HANGUL_WORD = re.compile(r"[\uac00-\ud7af]+")
+
+
+class QueryTranslator:
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.by_phrase: dict[tuple[str, ...], list[tuple[int, int, str]]] = defaultdict(list)
+        self.by_reading: dict[str, set[str]] = defaultdict(set)
+        for word in set(vocabulary):
+            self._add(word)
+
+    def _add(self, word: str) -> None:
+        for sense, phrase in enumerate(terms.gloss_phrases(word)):
+            if len(phrase) <= MAX_PHRASE_WORDS:
+                self.by_phrase[phrase].append((sense, -len(word), word))
+        reading = terms.korean_reading(word)
+        if len(reading) >= MIN_READING_CHARS and script_of(reading) == "hangul":
+            self.by_reading[reading].add(word)
+
+    def translate(self, question: str) -> str:
+        """The Chinese reading of an English or Korean question; empty when there is none."""
+        script = script_of(question)
+        if script == "latin":
+            words = self.english(question)
+        elif script == "hangul":
+            words = self.korean(question)
+        else:
+            words = []
+        return "".join(dict.fromkeys(words))
+
+    def english(self, question: str) -> list[str]:
+        stems, words, start = terms.english_terms(question), [], 0
+        while start < len(stems):
+            for size in range(MAX_PHRASE_WORDS, 0, -1):
+                candidates = self.by_phrase.get(tuple(stems[start:start + size]))
+                if candidates and start + size <= len(stems):
+                    words += [w for _, _, w in sorted(candidates)[:WORDS_PER_TERM]]
+                    start += size
+                    break
+            else:
+                start += 1
+        return words
+
+    def korean(self, question: str) -> list[str]:
+        """Each Korean word's longest leading part that reads as a collection word (particles drop off)."""
+        words = []
+        for token in _HANGUL_WORD.findall(question):
+            for end in range(len(token), MIN_READING_CHARS - 1, -1):
+                if token[:end] in self.by_reading:
+                    words += sorted(self.by_reading[token[:end]])[:WORDS_PER_TERM]
+                    break
+        return words
