@@ -3,8 +3,9 @@
 Raw cosine similarity depends on the question's language (a Chinese question scores higher
 against Chinese text than an English one does). So the question is also scored against background
 passages on everyday topics (see background.py), in both the dense and the sparse space: what
-counts is how much closer the best chunk is than the best background passage, plus lexical
-coverage of the question. Weights and threshold come from a logistic fit on the development and
+counts is how much closer the best chunk is than the closest few background passages, plus
+lexical coverage of the question. Several passages rather than the closest one, so that a single
+background passage phrased like the question (a film's story, say) cannot veto it. Weights and threshold come from a logistic fit on the development and
 held-out questions (`citebot eval` prints the trade-off curve).
 """
 from __future__ import annotations
@@ -15,7 +16,8 @@ import numpy as np
 
 LEXICAL_WEIGHT = 0.3
 SPARSE_WEIGHT = 1.0
-THRESHOLD = 0.06
+THRESHOLD = 0.09
+BACKGROUND_REFERENCE = 3
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,8 @@ NOTHING = Relevance(dense_margin=-1.0, sparse_margin=0.0, lexical=0.0)
 def margin(scores: np.ndarray, background: np.ndarray) -> float:
     if not scores.size or not background.size:
         return 0.0
-    return float(scores.max() - background.max())
+    closest = np.sort(background)[-BACKGROUND_REFERENCE:]
+    return float(scores.max() - closest.mean())
 
 
 def assess(dense: np.ndarray, dense_background: np.ndarray, sparse: np.ndarray, sparse_background: np.ndarray,
