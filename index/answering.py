@@ -23,21 +23,21 @@ def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
 def compose(question: str, retrieval: Retrieval, embedder: Embedder, threshold: float) -> Answer:
     if not retrieval.hits or not retrieval.relevance.answers(threshold):
         return Answer(question=question, answered=False)
-    excerpts = to_excerpts(retrieval)
     return Answer(question=question, answered=True,
-                  text=direct_answer(retrieval.query, excerpts[0].text, embedder), excerpts=excerpts)
+                  text=direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder),
+                  excerpts=to_excerpts(retrieval))
 
 
-def direct_answer(query: np.ndarray, excerpt: str, embedder: Embedder) -> str:
-    """The sentence of the best excerpt closest to the question (the embedded `query`), verbatim,
-    together with its neighbour when that one is about as close."""
-    sentences = [s.strip() for s in split_sentences(excerpt) if s.strip()]
+def direct_answer(query: np.ndarray, window: str, embedder: Embedder) -> str:
+    """The sentence of the best-matching window closest to the question (the embedded `query`),
+    verbatim, together with its neighbour when that one is about as close."""
+    sentences = [s.strip() for s in split_sentences(window) if s.strip()]
     if len(sentences) <= 1:
-        return excerpt.strip()
+        return window.strip()
     similarity = embedder.embed_passages(sentences) @ query
     best, runner_up = (int(i) for i in np.argsort(-similarity)[:MAX_ANSWER_SENTENCES])
     if abs(best - runner_up) != 1 or similarity[best] - similarity[runner_up] > SECOND_SENTENCE_MARGIN:
         return sentences[best]
     first, last = sentences[min(best, runner_up)], sentences[max(best, runner_up)]
-    start = excerpt.index(first)
-    return excerpt[start:excerpt.index(last, start) + len(last)]
+    start = window.index(first)
+    return window[start:window.index(last, start) + len(last)]

@@ -16,6 +16,7 @@ from .documents import DocumentError, load_documents
 from .embedding import Embedder, sparse_rows
 from .sparse import SparseRows
 from .terms import passage_terms
+from .translation import collection_vocabulary, translation_tables
 
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
@@ -63,7 +64,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     manifest["background_passages"] = background
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
     generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background_vectors,
-                                        sparse, background_sparse)
+                                        sparse, background_sparse, query_translation(live, manifest, terms))
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 
@@ -133,6 +134,13 @@ def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, b
             and len(live.background_sparse) == len(background):
         return live.background_sparse
     return sparse_rows(embedder, background) or SparseRows.empty()
+
+
+def query_translation(live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]]) -> dict:
+    """Translation tables for the collection's words, reused when the documents are unchanged."""
+    if live is not None and live.manifest.get("corpus_hash") == manifest["corpus_hash"]:
+        return live.translation
+    return translation_tables(collection_vocabulary(terms))
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:

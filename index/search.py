@@ -13,7 +13,6 @@ from .relevance import Relevance, assess
 from .sparse import SparseRows
 from .store import StoredIndex
 from .terms import query_terms
-from .text import CJK
 from .translation import QueryTranslator
 
 LEXICAL_WEIGHT = 0.25
@@ -24,8 +23,9 @@ MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 @dataclass(frozen=True)
 class Hit:
-    chunk: Chunk
+    chunk: Chunk   # what is shown: the matching window, or its whole paragraph when short
     score: float
+    window: Chunk  # the sentence window that matched best
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Searcher:
         self.chunk_documents = np.array([c.doc for c in stored.chunks])
         self.lexical = LexicalIndex(stored.terms)
         self.paragraphs = short_paragraphs(stored.chunks)
-        self.translator = QueryTranslator(w for t in stored.terms for w in t.get("zh", ()) if CJK.search(w))
+        self.translator = QueryTranslator(stored.translation)
 
     @property
     def generation(self) -> str:
@@ -68,7 +68,8 @@ class Searcher:
         for row in np.argsort(-fused):
             if not mask[row]:
                 continue
-            hit = Hit(self.excerpt_of(self.chunks[row]), float(fused[row]))
+            window = self.chunks[row]
+            hit = Hit(self.excerpt_of(window), float(fused[row]), window)
             if absorb(hits, hit):
                 continue
             if len(hits) == wanted:

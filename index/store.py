@@ -4,6 +4,7 @@ Layout of an index directory:
 
     generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
     generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
+    generations/<id>/translation.json  query translation tables for the collection's words
     generations/<id>/manifest.json   written last: a generation without it is unfinished
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 """
@@ -24,12 +25,13 @@ import numpy as np
 from .chunking import Chunk
 from .sparse import SparseRows
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 BACKGROUND = "background.npy"
 SPARSE = "sparse.npz"
+TRANSLATION = "translation.json"
 
 
 class IndexMissing(FileNotFoundError):
@@ -49,12 +51,13 @@ class StoredIndex:
     background: np.ndarray
     sparse: SparseRows
     background_sparse: SparseRows
+    translation: dict
     path: Path
 
 
 def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
                      terms: list[dict[str, list[str]]], background: np.ndarray, sparse: SparseRows,
-                     background_sparse: SparseRows) -> Path:
+                     background_sparse: SparseRows, translation: dict) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
@@ -71,7 +74,8 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunk
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
-    for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS):
+    (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
+    for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION):
         _fsync_file(target / name)
     full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]),
                      "chunks": len(chunks), **manifest}
@@ -119,6 +123,7 @@ def load(index_dir: Path) -> StoredIndex:
         with np.load(path / SPARSE) as arrays:
             sparse = SparseRows(arrays["indices"], arrays["weights"])
             background_sparse = SparseRows(arrays["background_indices"], arrays["background_weights"])
+        translation = json.loads((path / TRANSLATION).read_text(encoding="utf-8"))
     except (OSError, ValueError, RuntimeError) as exc:
         raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
     problem = _inconsistency(manifest, vectors, rows, background) or _sparse_inconsistency(manifest, sparse, rows)
@@ -127,7 +132,7 @@ def load(index_dir: Path) -> StoredIndex:
     terms = [row.pop("terms") for row in rows]
     return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
                        terms=terms, background=background, sparse=sparse,
-                       background_sparse=background_sparse, path=path)
+                       background_sparse=background_sparse, translation=translation, path=path)
 
 
 def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:

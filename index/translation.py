@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from . import terms
-from .text import script_of
+from .text import CJK, script_of
 
 MAX_PHRASE_WORDS = 3
 WORDS_PER_TERM = 2
@@ -23,19 +23,15 @@ _HANGUL_WORD = re.compile(r"[\uac00-\ud7af]+")
 
 
 class QueryTranslator:
-    def __init__(self, vocabulary: Iterable[str]) -> None:
-        self.by_phrase: dict[tuple[str, ...], list[tuple[int, int, str]]] = defaultdict(list)
-        self.by_reading: dict[str, set[str]] = defaultdict(set)
-        for word in set(vocabulary):
-            self._add(word)
+    """Built from the collection's vocabulary at index time; its tables are stored with the index."""
 
-    def _add(self, word: str) -> None:
-        for sense, phrase in enumerate(terms.gloss_phrases(word)):
-            if len(phrase) <= MAX_PHRASE_WORDS:
-                self.by_phrase[phrase].append((sense, -len(word), word))
-        reading = terms.korean_reading(word)
-        if len(reading) >= MIN_READING_CHARS and script_of(reading) == "hangul":
-            self.by_reading[reading].add(word)
+    def __init__(self, tables: dict[str, dict[str, list[str]]]) -> None:
+        self.by_phrase = {tuple(key.split()): words for key, words in tables.get("phrases", {}).items()}
+        self.by_reading = tables.get("readings", {})
+
+    @classmethod
+    def from_vocabulary(cls, vocabulary: Iterable[str]) -> QueryTranslator:
+        return cls(translation_tables(vocabulary))
 
     def translate(self, question: str) -> str:
         """The Chinese reading of an English or Korean question; empty when there is none."""
@@ -54,7 +50,7 @@ class QueryTranslator:
             for size in range(MAX_PHRASE_WORDS, 0, -1):
                 candidates = self.by_phrase.get(tuple(stems[start:start + size]))
                 if candidates and start + size <= len(stems):
-                    words += [w for _, _, w in sorted(candidates)[:WORDS_PER_TERM]]
+                    words += candidates
                     start += size
                     break
             else:
@@ -67,6 +63,32 @@ class QueryTranslator:
         for token in _HANGUL_WORD.findall(question):
             for end in range(len(token), MIN_READING_CHARS - 1, -1):
                 if token[:end] in self.by_reading:
-                    words += sorted(self.by_reading[token[:end]])[:WORDS_PER_TERM]
+                    words += self.by_reading[token[:end]]
                     break
         return words
+
+
+def translation_tables(vocabulary: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """English phrase -> Chinese words and Sino-Korean reading -> Chinese words, for these words.
+
+    Among words sharing a phrase, a phrase that is a word's first sense beats a later sense,
+    then longer words beat shorter ones.
+    """
+    phrases: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    readings: dict[str, list[str]] = defaultdict(list)
+    for word in sorted(set(vocabulary)):
+        for sense, phrase in enumerate(terms.gloss_phrases(word)):
+            if len(phrase) <= MAX_PHRASE_WORDS:
+                phrases[" ".join(phrase)].append((sense, -len(word), word))
+        reading = terms.korean_reading(word)
+        if len(reading) >= MIN_READING_CHARS and script_of(reading) == "hangul":
+            readings[reading].append(word)
+    return {
+        "phrases": {key: [w for _, _, w in sorted(c)[:WORDS_PER_TERM]] for key, c in phrases.items()},
+        "readings": {key: words[:WORDS_PER_TERM] for key, words in readings.items()},
+    }
+
+
+def collection_vocabulary(field_terms: Iterable[dict[str, list[str]]]) -> set[str]:
+    """The Chinese words of a collection, from its chunks' lexical terms."""
+    return {w for chunk_terms in field_terms for w in chunk_terms.get("zh", ()) if CJK.search(w)}

@@ -46,7 +46,7 @@ def test_question_words_are_not_names():
 def test_english_question_is_read_in_the_collections_chinese_words():
     from index.translation import QueryTranslator
 
-    translator = QueryTranslator(["韩国", "南", "召回", "大使", "蒙古", "面包"])
+    translator = QueryTranslator.from_vocabulary(["韩国", "南", "召回", "大使", "蒙古", "面包"])
     reading = translator.translate("Why did South Korea recall its ambassador to Mongolia?")
     assert reading == "韩国召回大使蒙古"
 
@@ -54,13 +54,13 @@ def test_english_question_is_read_in_the_collections_chinese_words():
 def test_korean_question_is_read_through_hanja_with_particles_dropped():
     from index.translation import QueryTranslator
 
-    translator = QueryTranslator(["大使", "逮捕", "韩国"])
+    translator = QueryTranslator.from_vocabulary(["大使", "逮捕", "韩国"])
     assert translator.translate("한국은 왜 대사를 체포했나요?") == "韩国大使逮捕"
 
 
 def test_chinese_and_mongolian_questions_need_no_reading():
     from index.translation import QueryTranslator
 
-    translator = QueryTranslator(["大使"])
+    translator = QueryTranslator.from_vocabulary(["大使"])
     assert translator.translate("朝鲜为什么召回大使?") == ""
     assert translator.translate("Элчин сайдаа яагаад татсан бэ?") == ""

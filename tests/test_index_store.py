@@ -127,3 +127,23 @@ def test_a_build_that_dies_midway_leaves_the_live_index_answering(built):
         build_index(data, index_dir, FailingEmbedder(embedder()))
     assert (index_dir / "current").resolve() == report.generation
     assert Library.open(data, index_dir, embedder(), rebuild_if_unusable=False).answer("朝鲜为什么召回驻蒙古大使?").answered
+
+
+def test_index_carries_query_translation_tables_for_its_own_words(built):
+    data, index_dir, _ = built
+    tables = store.load(index_dir).translation
+    assert tables["phrases"]["ambassador"] == ["大使"]
+    assert "大使" in tables["readings"]["대사"]
+    (data / "small-zh.md").unlink()
+    build_index(data, index_dir, embedder())
+    assert "ambassador" not in store.load(index_dir).translation["phrases"]
+
+
+def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
+    data, index_dir, _ = built
+    manifest_path = index_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "format": store.FORMAT_VERSION - 1}))
+    with pytest.raises(store.IndexCorrupt, match="format"):
+        store.load(index_dir)
+    assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?").answered
