@@ -51,9 +51,6 @@ def replies_to_bot(message: Message, bot_id: int) -> bool:
     return bool(replied and replied.from_user and replied.from_user.id == bot_id)
 
 
-ANSWERED = "answered_questions"  # chat_data key: the bot's message id -> the question it answered
-REMEMBERED_ANSWERS = 200
-
 DOCUMENT_PREFIX = re.compile(r"#([\w.-]+)\s+(.*)", re.DOTALL)
 
 
@@ -139,30 +136,30 @@ class Handlers:
             if doc not in known:
                 await reply_html(message, [formatting.unknown_document_text(doc, known)])
                 return
-        earlier = self.earlier_question(message, context)
+        earlier = await self.earlier_question(message, context.bot.id)
         started = time.perf_counter()
         async with typing(context.bot, message):
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
         sent = await reply_html(message, formatting.render_answer(answer))
-        self.remember(context, sent, question)
+        await self.remember(message.chat_id, sent, question)
 
-    @staticmethod
-    def earlier_question(message: Message, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-        """The question behind the bot's message that this one replies to, if the bot still knows it."""
-        replied = message.reply_to_message
-        if replied is None or not replied.from_user or replied.from_user.id != context.bot.id:
+    async def earlier_question(self, message: Message, bot_id: int) -> str | None:
+        """The question behind the bot's message that this one replies to, if that was an answer."""
+        if not replies_to_bot(message, bot_id):
             return None
-        return context.chat_data.get(ANSWERED, {}).get(replied.message_id)
+        try:
+            return await self.store.answered_question(message.chat_id, message.reply_to_message.message_id)
+        except Exception:
+            logger.exception("Could not look up the question a follow-up replies to")
+            return None
 
-    @staticmethod
-    def remember(context: ContextTypes.DEFAULT_TYPE, sent: Sequence[Message], question: str) -> None:
-        answered = context.chat_data.setdefault(ANSWERED, {})
-        for reply in sent:
-            answered[reply.message_id] = question
-        while len(answered) > REMEMBERED_ANSWERS:
-            answered.pop(next(iter(answered)))
+    async def remember(self, chat_id: int, sent: Sequence[Message], question: str) -> None:
+        try:
+            await self.store.remember_answer(chat_id, [reply.message_id for reply in sent], question)
+        except Exception:
+            logger.exception("Could not remember which question an answer answered")
 
     async def record(self, update: Update, question: str, answer: Answer, latency_ms: int) -> None:
         user = update.effective_user

@@ -26,6 +26,16 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # Chunk ids are only meaningful within one index generation; doc#paragraph survives a rebuild.
     "ALTER TABLE questions ADD COLUMN citations TEXT NOT NULL DEFAULT '[]';",
+    # Which question each of the bot's answer messages answered, so that replies to it are
+    # read as follow-ups, across restarts too.
+    """
+    CREATE TABLE answer_messages (
+        chat_id INTEGER NOT NULL,
+        message_id INTEGER NOT NULL,
+        question TEXT NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    """,
 )
 
 
@@ -114,6 +124,21 @@ class QuestionLog:
         )
         await self.db.commit()
 
+    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], question: str) -> None:
+        await self.db.executemany(
+            "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, question) VALUES (?, ?, ?)",
+            [(chat_id, message_id, question) for message_id in message_ids],
+        )
+        await self.db.commit()
+
+    async def answered_question(self, chat_id: int, message_id: int) -> str | None:
+        """The question that the bot's message `message_id` in `chat_id` answered, if it was one."""
+        async with self.db.execute(
+            "SELECT question FROM answer_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
     async def count(self) -> int:
         async with self.db.execute("SELECT COUNT(*) FROM questions") as cursor:
             (total,) = await cursor.fetchone()
@@ -128,7 +153,6 @@ class QuestionLog:
         ) as cursor:
             rows = await cursor.fetchall()
         return [_logged_question(row) for row in rows]
-
 
     async def summary(self) -> QuestionSummary:
         """Totals for operators: how much is asked, how much is answered, how fast."""

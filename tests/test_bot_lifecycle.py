@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
+from bot.store import QuestionLog
 from tests.bot_support import ALICE, BOB, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
 
@@ -95,3 +96,15 @@ async def test_answer_arrives_even_if_the_question_was_deleted_meanwhile(stub, s
         asker.question_id = stub.push_text(GROUP, ALICE, f"/ask {ON_TOPIC_QUESTION}")
         [reply] = await stub.wait_for_messages(1)
     assert reply.blockquotes and reply.reply_to_message_id is None
+
+
+async def test_a_follow_up_after_a_restart_is_still_read_with_its_question(stub, settings, library):
+    async with QuestionLog(settings.db_path) as log:
+        async with running(build_application(settings, library, log), poll_timeout=2):
+            stub.push_text(GROUP, ALICE, f"/ask {ON_TOPIC_QUESTION}")
+            [answer] = await stub.wait_for_messages(1)
+    async with QuestionLog(settings.db_path) as log:
+        async with running(build_application(settings, library, log), poll_timeout=2):
+            stub.push_text(GROUP, BOB, "那是哪一年发生的？", reply_to=answer.message_id)
+            _, reply = await stub.wait_for_messages(2)
+    assert any("2024年" in quote for quote in reply.blockquotes)

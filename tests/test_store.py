@@ -85,3 +85,13 @@ async def test_summary_and_unanswered_questions_for_operators(tmp_path: Path):
         assert (summary.total, summary.answered, summary.median_latency_ms) == (3, 2, 20)
         assert summary.by_chat_type == {"private": 2, "group": 1}
         assert await log.declined() == ["天气如何?"]
+
+
+async def test_answer_messages_map_back_to_their_question_per_chat(tmp_path: Path):
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        await log.remember_answer(-100, [7, 8], "朝鲜为什么召回大使？")
+        assert await log.answered_question(-100, 8) == "朝鲜为什么召回大使？"
+        assert await log.answered_question(-100, 9) is None
+        assert await log.answered_question(-200, 7) is None
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        assert await log.answered_question(-100, 7) == "朝鲜为什么召回大使？"
