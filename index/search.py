@@ -98,7 +98,8 @@ class Searcher:
         """The question's embedding, averaged with that of its Chinese reading when it has one."""
         reading = self.translator.translate(question)
         vectors = self.embedder.embed_queries([question, reading] if reading else [question])
-        return vectors.mean(axis=0)
+        mean = vectors.mean(axis=0)
+        return mean / np.linalg.norm(mean)
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
         total = self.stored.vectors.ntotal

@@ -47,9 +47,9 @@ class QueryTranslator:
     def english(self, question: str) -> list[str]:
         stems, words, start = terms.english_terms(question), [], 0
         while start < len(stems):
-            for size in range(MAX_PHRASE_WORDS, 0, -1):
+            for size in range(min(MAX_PHRASE_WORDS, len(stems) - start), 0, -1):
                 candidates = self.by_phrase.get(tuple(stems[start:start + size]))
-                if candidates and start + size <= len(stems):
+                if candidates:
                     words += candidates
                     start += size
                     break
