@@ -38,6 +38,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 
+REMEMBERED_ANSWERS_PER_CHAT = 1000
+
 
 @dataclass(frozen=True)
 class LoggedQuestion:
@@ -124,10 +126,17 @@ class QuestionLog:
         )
         await self.db.commit()
 
-    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], question: str) -> None:
+    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], question: str,
+                              keep: int = REMEMBERED_ANSWERS_PER_CHAT) -> None:
+        """Record that these messages answered question; only a chat's latest `keep` are kept."""
         await self.db.executemany(
             "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, question) VALUES (?, ?, ?)",
             [(chat_id, message_id, question) for message_id in message_ids],
+        )
+        await self.db.execute(
+            "DELETE FROM answer_messages WHERE chat_id = ? AND message_id NOT IN"
+            " (SELECT message_id FROM answer_messages WHERE chat_id = ? ORDER BY message_id DESC LIMIT ?)",
+            (chat_id, chat_id, keep),
         )
         await self.db.commit()
 

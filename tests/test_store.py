@@ -95,3 +95,13 @@ async def test_answer_messages_map_back_to_their_question_per_chat(tmp_path: Pat
         assert await log.answered_question(-200, 7) is None
     async with QuestionLog(tmp_path / "q.sqlite3") as log:
         assert await log.answered_question(-100, 7) == "朝鲜为什么召回大使？"
+
+
+async def test_only_a_chats_latest_answer_messages_are_kept(tmp_path: Path):
+    async with QuestionLog(tmp_path / "q.sqlite3") as log:
+        await log.remember_answer(-300, [1], "kept elsewhere")
+        for message_id in range(10, 15):
+            await log.remember_answer(-100, [message_id], f"question {message_id}", keep=3)
+        assert [await log.answered_question(-100, m) for m in range(10, 15)] == \
+            [None, None, "question 12", "question 13", "question 14"]
+        assert await log.answered_question(-300, 1) == "kept elsewhere"
