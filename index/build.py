@@ -15,7 +15,7 @@ from .chunking import Chunk, chunk_documents
 from .documents import DocumentError, load_documents
 from .embedding import Embedder, sparse_rows
 from .sparse import SparseRows
-from .terms import passage_terms
+from .terms import TERMS_VERSION, passage_terms
 from .translation import collection_vocabulary, translation_tables
 
 CHUNKER_VERSION = "sentence-windows-2"
@@ -52,6 +52,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
         "model": embedder.name,
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
+        "terms": TERMS_VERSION,
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "documents": [
             {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest}
@@ -98,7 +99,9 @@ def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
         live = store.load(index_dir)
     except (store.IndexMissing, store.IndexCorrupt):
         return None
-    same_recipe = live.manifest.get("model") == model and live.manifest.get("chunker") == CHUNKER_VERSION
+    manifest = live.manifest
+    same_recipe = (manifest.get("model"), manifest.get("chunker"), manifest.get("terms")) == (
+        model, CHUNKER_VERSION, TERMS_VERSION)
     return live if same_recipe else None
 
 

@@ -5,8 +5,10 @@ A Chinese chunk gets five fields:
   en  English glosses of those words from CC-CEDICT, stemmed (plus numbers and Latin words);
   ko  Sino-Korean readings of those words (hanja -> hangul), as hangul unigrams and bigrams;
   ent place names found in any of the four languages, as language-neutral ids (entities.py);
-  nm  phonetic keys of the names in the text (names.py).
-A question is turned into terms of the field its script belongs to, plus its place ids and name keys.
+  nm  phonetic keys of the names in the text (names.py);
+  dt  dates as year, month and day terms (dates.py).
+A question is turned into terms of the field its script belongs to, plus its place ids, name keys
+and dates.
 """
 from __future__ import annotations
 
@@ -14,9 +16,10 @@ import logging
 import re
 from functools import lru_cache
 
-from . import entities, names
+from . import dates, entities, names
 from .text import script_of
 
+TERMS_VERSION = 2  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -118,14 +121,14 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     english = [g for w in words for g in english_glosses(w)] + english_terms(text)
     korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
     return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared,
-            "ent": entities.find(text), "nm": names.passage_keys(text)}
+            "ent": entities.find(text), "nm": names.passage_keys(text), "dt": dates.date_terms(text)}
 
 
 def query_terms(question: str) -> dict[str, list[str]]:
     """The terms a question searches, by field: its own language's field, place ids and name keys."""
     script = script_of(question)
     numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
-    query = {"ent": entities.find(question), "nm": names.question_keys(question)}
+    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(question)}
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":

@@ -64,3 +64,25 @@ def test_chinese_and_mongolian_questions_need_no_reading():
     translator = QueryTranslator.from_vocabulary(["大使"])
     assert translator.translate("朝鲜为什么召回大使?") == ""
     assert translator.translate("Элчин сайдаа яагаад татсан бэ?") == ""
+
+
+def test_a_date_in_four_languages_gives_the_same_terms():
+    from index.dates import date_terms
+
+    spellings = ["2025 年 7 月 31 日", "July 31, 2025", "2025년 7월 31일", "2025 оны 7 дугаар сарын 31"]
+    assert {frozenset(date_terms(s)) for s in spellings} == {frozenset({"y2025", "m7", "y2025m7", "m7d31"})}
+
+
+def test_words_that_only_look_like_dates_are_not_dates():
+    from index.dates import date_terms
+
+    assert date_terms("May I ask about the 1990s?") == []
+    assert date_terms("On May 5") == ["m5", "m5d5"]
+
+
+def test_question_naming_the_day_prefers_the_passage_with_that_day():
+    from index.lexical import LexicalIndex
+
+    passages = [passage_terms("2025 年 7 月 30 日,双方举行会谈。"), passage_terms("2025 年 7 月 31 日,双方举行会谈。")]
+    scores = LexicalIndex(passages).scores(query_terms("What was discussed on July 31, 2025?"), 2)
+    assert scores[1] > scores[0]
