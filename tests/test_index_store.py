@@ -147,3 +147,13 @@ def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
     with pytest.raises(store.IndexCorrupt, match="format"):
         store.load(index_dir)
     assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?").answered
+
+
+def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built, monkeypatch):
+    from index import build
+
+    data, index_dir, first = built
+    monkeypatch.setattr(build, "TERMS_VERSION", build.TERMS_VERSION + 1)
+    again = build_index(data, index_dir, embedder())
+    assert again.reused_vectors == 0 and again.chunks == first.chunks
+    assert store.load(index_dir).manifest["terms"] == build.TERMS_VERSION
