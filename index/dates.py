@@ -15,6 +15,7 @@ MONTHS = {name: number for number, names in enumerate([
 
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)"
+_DAY_AFTER_MONTH = r"(?P<day_after>[0-3]?\d)"  # "July 31", beside "31 July"
 _MONTH_NUMBER = r"(?P<month>1[0-2]|0?[1-9])"
 _ENGLISH_MONTH = r"(?P<month_name>" + "|".join(sorted((m.title() for m in MONTHS), key=len, reverse=True)) + r")\.?"
 
@@ -25,7 +26,7 @@ PATTERNS = [
     re.compile(rf"(?:{_YEAR}\s*оны\s*)?{_MONTH_NUMBER}\s*(?:-?р|-?н|дугаар|дүгээр)?\s*сар(?:ын|д)?(?:\s*{_DAY}\b)?",
                re.IGNORECASE),
     # July 31, 2025 / 31 July 2025 / April 2025; month names capitalised, as dates are written
-    re.compile(rf"\b(?:{_DAY}\s+)?{_ENGLISH_MONTH}(?:\s+{_DAY.replace('day', 'day2')}\b)?(?:,?\s+{_YEAR})?\b"),
+    re.compile(rf"\b(?:{_DAY}\s+)?{_ENGLISH_MONTH}(?:\s+{_DAY_AFTER_MONTH}\b)?(?:,?\s+{_YEAR})?\b"),
     re.compile(rf"{_YEAR}\s*(?:[年년]|он)"),
     re.compile(rf"\b{_YEAR}\b"),
 ]
@@ -49,7 +50,7 @@ def date_terms(text: str) -> list[str]:
 def _parts(match: re.Match) -> tuple[str | None, int | None, int | None] | None:
     groups = match.groupdict()
     month = groups.get("month")
-    day = groups.get("day") or groups.get("day2")
+    day = groups.get("day") or groups.get("day_after")
     year = groups.get("year")
     if groups.get("month_name"):
         name = groups["month_name"].lower().rstrip(".")
