@@ -15,6 +15,7 @@ test: $(VENV)/.installed-test
 
 eval: $(VENV)/.installed
 	$(BIN)/citebot eval ../shared/eval/questions.jsonl
+	$(BIN)/citebot eval eval/heldout.jsonl
 
 bench: $(VENV)/.installed
 	$(BIN)/citebot bench ../shared/eval/questions.jsonl
