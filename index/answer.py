@@ -14,15 +14,18 @@ class Excerpt:
     paragraph: int
     score: float
     chunk_id: int
+    byline: str = ""
 
     def citation(self) -> str:
         where = f"§ {self.section}, ¶ {self.paragraph}" if self.section else f"¶ {self.paragraph}"
-        return f"{self.doc_title} — {where}"
+        source = f"{self.doc_title} ({self.byline})" if self.byline else self.doc_title
+        return f"{source} — {where}"
 
     def as_json(self) -> dict:
         return {
             "text": self.text,
             "doc": self.doc,
+            "byline": self.byline,
             "section": self.section,
             "paragraph": self.paragraph,
             "score": round(self.score, 4),

@@ -14,8 +14,8 @@ SECOND_SENTENCE_MARGIN = 0.02
 
 def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
     return tuple(
-        Excerpt(text=h.chunk.text, doc=h.chunk.doc, doc_title=h.chunk.doc_title, section=h.chunk.section,
-                paragraph=h.chunk.paragraph, score=h.score, chunk_id=h.chunk.id)
+        Excerpt(text=h.chunk.text, doc=h.chunk.doc, doc_title=h.chunk.doc_title, byline=h.chunk.doc_byline,
+                section=h.chunk.section, paragraph=h.chunk.paragraph, score=h.score, chunk_id=h.chunk.id)
         for h in retrieval.hits
     )
 

@@ -20,6 +20,7 @@ class Chunk:
     first_sentence: int
     sentences: int
     text: str
+    doc_byline: str = ""
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -39,6 +40,7 @@ def chunk_documents(documents: list[Document]) -> list[Chunk]:
                 chunks.append(Chunk(
                     id=len(chunks), doc=doc.id, doc_title=doc.info.title, section=paragraph.section,
                     paragraph=paragraph.number, first_sentence=first, sentences=count, text=text,
+                    doc_byline=doc.info.byline,
                 ))
     return chunks
 

@@ -39,6 +39,11 @@ class DocumentInfo:
     source: str = ""
     chunks: int = 0
 
+    @property
+    def byline(self) -> str:
+        """Where and when the document was published, for citations: "The Diplomat, 2025-11-04"."""
+        return ", ".join(part for part in (self.publication, self.date) if part)
+
 
 @dataclass(frozen=True)
 class Document:

@@ -25,7 +25,7 @@ async def test_question_is_answered_with_quoted_cited_excerpts(stub, store):
     assert reply.plain_text.startswith("朝鲜随后召回了驻蒙古大使")
     assert 1 <= len(reply.blockquotes) <= 3
     assert any("召回了驻蒙古大使" in quote for quote in reply.blockquotes)
-    assert "[1] 蒙古与朝鲜半岛 — § 叛逃危机, ¶ 2" in reply.plain_text
+    assert "[1] 蒙古与朝鲜半岛 (Test Gazette, 2025-11-04) — § 叛逃危机, ¶ 2" in reply.plain_text
     assert (CHAT.id, "typing") in stub.chat_actions
     [logged] = await store.recent(5)
     assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "zh-hans")

@@ -27,7 +27,7 @@ def test_ask_prints_answer_with_cited_excerpts(article_env):
     result = citebot("ask", "Why did North Korea recall its ambassador?", env=article_env)
     assert result.returncode == 0, result.stderr
     assert "召回驻蒙古大使" in result.stdout
-    assert "§ 叛逃者危机, ¶ 12" in result.stdout
+    assert "(The Diplomat, 2025-11-04) — § 叛逃者危机, ¶ 12" in result.stdout
 
 
 def test_ask_json_reads_stdin_one_question_a_line(article_env):
@@ -38,8 +38,9 @@ def test_ask_json_reads_stdin_one_question_a_line(article_env):
     assert [r["question"] for r in rows] == ["蒙古和朝鲜是哪一年建交的?", "How do I bake sourdough bread at home?"]
     answered, declined = rows
     assert answered["answered"] and "1948" in answered["answer"]
-    assert set(answered["excerpts"][0]) == {"text", "doc", "section", "paragraph", "score"}
+    assert set(answered["excerpts"][0]) == {"text", "doc", "byline", "section", "paragraph", "score"}
     assert answered["excerpts"][0]["doc"] == "mongolia-defector-dilemma"
+    assert answered["excerpts"][0]["byline"] == "The Diplomat, 2025-11-04"
     assert declined == {"question": "How do I bake sourdough bread at home?", "answered": False,
                         "answer": "", "excerpts": []}
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -41,6 +42,11 @@ def test_answer_comes_first_then_each_excerpt_quoted_and_cited():
     assert "[1] 蒙古的逃亡者困境 — § 叛逃危机, ¶ 2" in result.text
     assert "[2] 蒙古的逃亡者困境 — § 中立桥梁, ¶ 1" in result.text
     assert result.text.index("¶ 2") > result.text.index("朝鲜召回了驻蒙古大使。", 20)
+
+
+def test_citation_names_the_publication_and_date_when_known():
+    cited = replace(excerpt("朝鲜召回了驻蒙古大使。"), byline="The Diplomat, 2025-11-04")
+    assert cited.citation() == "蒙古的逃亡者困境 (The Diplomat, 2025-11-04) — § 叛逃危机, ¶ 2"
 
 
 def test_at_most_three_excerpts_are_shown():
