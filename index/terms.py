@@ -21,7 +21,7 @@ from .text import script_of
 
 TERMS_VERSION = 2  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
-_HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
+HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _CEDICT_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|CL:\S+|variant of \S+|see \S+|abbr\. for \S+|surname \S+")
 
@@ -108,7 +108,7 @@ def korean_reading(word: str) -> str:
 
 def hangul_grams(text: str) -> list[str]:
     grams: list[str] = []
-    for run in _HANGUL_RUN.findall(text):
+    for run in HANGUL_RUN.findall(text):
         grams.extend(run)
         grams.extend(run[i:i + 2] for i in range(len(run) - 1))
     return grams

@@ -9,7 +9,6 @@ picks among a word's many dictionary senses.
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -19,7 +18,6 @@ from .text import CJK, script_of
 MAX_PHRASE_WORDS = 3
 WORDS_PER_TERM = 2
 MIN_READING_CHARS = 2
-_HANGUL_WORD = re.compile(r"[\uac00-\ud7af]+")
 
 
 class QueryTranslator:
@@ -60,7 +58,7 @@ class QueryTranslator:
     def korean(self, question: str) -> list[str]:
         """Each Korean word's longest leading part that reads as a collection word (particles drop off)."""
         words = []
-        for token in _HANGUL_WORD.findall(question):
+        for token in terms.HANGUL_RUN.findall(question):
             for end in range(len(token), MIN_READING_CHARS - 1, -1):
                 if token[:end] in self.by_reading:
                     words += self.by_reading[token[:end]]
