@@ -5,9 +5,9 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from index.answer import Answer
-from index.documents import DocumentInfo
-from index.text import script_of, split_sentences
+from citebot.index.answering.answer import Answer
+from citebot.index.corpus.documents import DocumentInfo
+from citebot.index.corpus.text import script_of, split_sentences
 
 MAX_MESSAGE_UTF16 = 4096
 MAX_QUESTION_CHARS = 1000

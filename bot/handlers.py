@@ -15,10 +15,10 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from citebot.settings import Settings
-from index.answer import Answer
-from index.documents import DocumentError, DocumentInfo
-from index.build import BuildReport
-from index.library import ReindexInProgress
+from citebot.index.answering.answer import Answer
+from citebot.index.corpus.documents import DocumentError, DocumentInfo
+from citebot.index.storage.build import BuildReport
+from citebot.index.library import ReindexInProgress
 
 from . import formatting
 from .sending import reply_html, typing

@@ -34,8 +34,8 @@ def load_settings() -> Settings:
 
 
 def open_library(settings: Settings):
-    from index.documents import DocumentError
-    from index.embedding import EmbedderError
+    from citebot.index.corpus.documents import DocumentError
+    from citebot.index.retrieval.embedding import EmbedderError
 
     from .services import open_library as open_configured_library
 
@@ -63,7 +63,7 @@ def run() -> None:
         sys.exit(2)
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from bot.application import run_bot
+    from citebot.bot.application import run_bot
 
     run_bot(settings)
 
@@ -71,9 +71,9 @@ def run() -> None:
 @cli.command()
 def reindex() -> None:
     """Rebuild the index from the data directory and swap it in atomically."""
-    from index.build import build_index
-    from index.documents import DocumentError
-    from index.embedding import EmbedderError, make_embedder
+    from citebot.index.storage.build import build_index
+    from citebot.index.corpus.documents import DocumentError
+    from citebot.index.retrieval.embedding import EmbedderError, make_embedder
 
     settings = load_settings()
     try:
@@ -126,7 +126,7 @@ def stats(declined: int) -> None:
     """Summarise the question log: totals, answer rate, latency, recent unanswered questions."""
     import asyncio
 
-    from bot.store import QuestionLog
+    from citebot.bot.store import QuestionLog
 
     settings = load_settings()
     if not settings.db_path.exists():
@@ -150,7 +150,7 @@ def stats(declined: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def evaluate_command(file: Path, as_json: bool) -> None:
     """Score retrieval and abstention on a questions file (JSON lines)."""
-    from index.evaluation import evaluate, load_cases, render
+    from citebot.index.evaluation import evaluate, load_cases, render
 
     try:
         cases = load_cases(file)
@@ -165,7 +165,7 @@ def evaluate_command(file: Path, as_json: bool) -> None:
 @click.option("--repeat", default=3, show_default=True, help="Passes over the questions.")
 def bench(file: Path, repeat: int) -> None:
     """Time start-up, a rebuild and answers to the questions in FILE."""
-    from index.evaluation import load_cases
+    from citebot.index.evaluation import load_cases
 
     settings = load_settings()
     questions = [c.question for c in load_cases(file)]
@@ -202,7 +202,7 @@ def import_page(raw: Path, doc_id: str, **meta: str) -> None:
     """Clean a scraped article page (RAW text) into a Markdown document in the data directory."""
     import yaml
 
-    from index.cleaning import to_markdown
+    from citebot.index.corpus.cleaning import to_markdown
 
     settings = load_settings()
     body = to_markdown(raw.read_text(encoding="utf-8"))

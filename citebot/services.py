@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from citebot.settings import Settings
-from index.embedding import make_embedder
-from index.library import Library
+from citebot.index.retrieval.embedding import make_embedder
+from citebot.index.library import Library
 
 
 def open_library(settings: Settings) -> Library:
@@ -11,7 +11,7 @@ def open_library(settings: Settings) -> Library:
     embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
     reranker = None
     if settings.reranker_model:
-        from index.rerank import CrossEncoderReranker
+        from citebot.index.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model)
     return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)

@@ -6,9 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from .answering import compose
-from .library import Library
-from .text import squash
+from citebot.index.answering.compose import compose
+from citebot.index.library import Library
+from citebot.index.corpus.text import squash
 
 CURVE_STEPS = 12
 

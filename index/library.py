@@ -6,14 +6,14 @@ import os
 import threading
 from pathlib import Path
 
-from . import store
-from .answer import Answer
-from .answering import compose
-from .build import BuildReport, build_index
-from .documents import DocumentInfo
-from .embedding import Embedder, make_embedder
-from .relevance import THRESHOLD
-from .search import Reranker, Retrieval, Searcher
+from citebot.index.storage import store
+from citebot.index.answering.answer import Answer
+from citebot.index.answering.compose import compose
+from citebot.index.storage.build import BuildReport, build_index
+from citebot.index.corpus.documents import DocumentInfo
+from citebot.index.retrieval.embedding import Embedder, make_embedder
+from citebot.index.answering.relevance import THRESHOLD
+from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from bot.application import build_application, running
-from bot.store import QuestionLog
+from citebot.bot.application import build_application, running
+from citebot.bot.store import QuestionLog
 from citebot.settings import Settings
-from index.library import Library
+from citebot.index.library import Library
 from tests.bot_support import ADMIN, MONGOLIA_DOC, gobi_doc
 from tests.botapi_stub import BotApiStub, Chat
 

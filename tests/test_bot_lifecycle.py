@@ -7,8 +7,8 @@ import sqlite3
 
 import pytest
 
-from bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
-from bot.store import QuestionLog
+from citebot.bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
+from citebot.bot.store import QuestionLog
 from tests.bot_support import ALICE, BOB, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
 
@@ -62,7 +62,7 @@ class ExplodingLibrary:
 
 async def test_failure_is_logged_and_the_user_told_without_internals(stub, settings, library, store, caplog):
     chat = Chat.private(BOB)
-    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+    with caplog.at_level(logging.ERROR, logger="citebot.bot.handlers"):
         async with running(build_application(settings, ExplodingLibrary(library), store), poll_timeout=1):
             stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
             [reply] = await stub.wait_for_messages(1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.formatting import MAX_MESSAGE_UTF16, render_answer, utf16_len
+from citebot.bot.formatting import MAX_MESSAGE_UTF16, render_answer, utf16_len
 from tests.bot_support import ALICE, LONG_ANSWER_QUESTION, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
 from tests.botapi_stub import BotApiStub, Chat
 

@@ -1,4 +1,4 @@
-from index.cleaning import article_lines, is_heading, to_markdown
+from citebot.index.corpus.cleaning import article_lines, is_heading, to_markdown
 from tests.support import REPO
 
 SEED = REPO.parent / "shared" / "seed" / "000_8ead927f1533db0d.txt"

@@ -96,7 +96,7 @@ def test_import_cleans_a_scraped_page_into_a_document_that_reindex_picks_up(tmp_
 def test_stats_reads_the_question_log(tmp_path):
     import asyncio
 
-    from bot.store import QuestionLog
+    from citebot.bot.store import QuestionLog
 
     db = tmp_path / "q.sqlite3"
     missing = citebot("stats", env={"CITEBOT_DB_PATH": str(db)})

@@ -1,6 +1,6 @@
 """The offline cross-lingual levers: CEDICT glosses, hanja readings, CLDR place names, phonetic name keys."""
-from index import entities, names
-from index.terms import passage_terms, query_terms
+from citebot.index.retrieval import entities, names
+from citebot.index.retrieval.terms import passage_terms, query_terms
 
 
 def shared(a: list[str], b: list[str]) -> set[str]:
@@ -44,7 +44,7 @@ def test_question_words_are_not_names():
 
 
 def test_english_question_is_read_in_the_collections_chinese_words():
-    from index.translation import QueryTranslator
+    from citebot.index.retrieval.translation import QueryTranslator
 
     translator = QueryTranslator.from_vocabulary(["韩国", "南", "召回", "大使", "蒙古", "面包"])
     reading = translator.translate("Why did South Korea recall its ambassador to Mongolia?")
@@ -52,14 +52,14 @@ def test_english_question_is_read_in_the_collections_chinese_words():
 
 
 def test_korean_question_is_read_through_hanja_with_particles_dropped():
-    from index.translation import QueryTranslator
+    from citebot.index.retrieval.translation import QueryTranslator
 
     translator = QueryTranslator.from_vocabulary(["大使", "逮捕", "韩国"])
     assert translator.translate("한국은 왜 대사를 체포했나요?") == "韩国大使逮捕"
 
 
 def test_chinese_and_mongolian_questions_need_no_reading():
-    from index.translation import QueryTranslator
+    from citebot.index.retrieval.translation import QueryTranslator
 
     translator = QueryTranslator.from_vocabulary(["大使"])
     assert translator.translate("朝鲜为什么召回大使?") == ""
@@ -67,21 +67,21 @@ def test_chinese_and_mongolian_questions_need_no_reading():
 
 
 def test_a_date_in_four_languages_gives_the_same_terms():
-    from index.dates import date_terms
+    from citebot.index.retrieval.dates import date_terms
 
     spellings = ["2025 年 7 月 31 日", "July 31, 2025", "2025년 7월 31일", "2025 оны 7 дугаар сарын 31"]
     assert {frozenset(date_terms(s)) for s in spellings} == {frozenset({"y2025", "m7", "y2025m7", "m7d31"})}
 
 
 def test_words_that_only_look_like_dates_are_not_dates():
-    from index.dates import date_terms
+    from citebot.index.retrieval.dates import date_terms
 
     assert date_terms("May I ask about the 1990s?") == []
     assert date_terms("On May 5") == ["m5", "m5d5"]
 
 
 def test_question_naming_the_day_prefers_the_passage_with_that_day():
-    from index.lexical import LexicalIndex
+    from citebot.index.retrieval.lexical import LexicalIndex
 
     passages = [passage_terms("2025 年 7 月 30 日,双方举行会谈。"), passage_terms("2025 年 7 月 31 日,双方举行会谈。")]
     scores = LexicalIndex(passages).scores(query_terms("What was discussed on July 31, 2025?"), 2)

@@ -1,6 +1,6 @@
 import pytest
 
-from index.documents import DocumentError, load_documents, read_document
+from citebot.index.corpus.documents import DocumentError, load_documents, read_document
 from tests.support import SEED_DOC, write_small_corpus
 
 

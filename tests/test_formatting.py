@@ -5,10 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot import formatting
-from bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
-from index.answer import Answer, Excerpt
-from index.documents import DocumentInfo
+from citebot.bot import formatting
+from citebot.bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
+from citebot.index.answering.answer import Answer, Excerpt
+from citebot.index.corpus.documents import DocumentInfo
 from tests.telegram_html import parse_html
 
 DOC = DocumentInfo(

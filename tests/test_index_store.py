@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
-from index import store
-from index.build import build_index
-from index.library import Library, ReindexInProgress
+from citebot.index.storage import store
+from citebot.index.storage.build import build_index
+from citebot.index.library import Library, ReindexInProgress
 from tests.support import embedder, write_small_corpus
 
 
@@ -150,7 +150,7 @@ def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
 
 
 def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built, monkeypatch):
-    from index import build
+    from citebot.index.storage import build
 
     data, index_dir, first = built
     monkeypatch.setattr(build, "TERMS_VERSION", build.TERMS_VERSION + 1)

@@ -1,10 +1,10 @@
 import pytest
 
-from index.answering import direct_answer
-from index.library import Library
-from index.search import widen
-from index.chunking import Chunk
-from index.terms import query_terms
+from citebot.index.answering.compose import direct_answer
+from citebot.index.library import Library
+from citebot.index.retrieval.search import widen
+from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.terms import query_terms
 from tests.support import REPO, embedder
 
 
@@ -91,7 +91,7 @@ def test_follow_up_uses_its_context_only_when_that_reads_better(library):
 
 
 def test_a_short_paragraph_is_shown_whole_and_a_long_one_as_its_best_window():
-    from index.search import MAX_PARAGRAPH_EXCERPT_CHARS, short_paragraphs
+    from citebot.index.retrieval.search import MAX_PARAGRAPH_EXCERPT_CHARS, short_paragraphs
 
     short = [Chunk(0, "d", "D", "", 1, 0, 2, "一。二。"), Chunk(1, "d", "D", "", 1, 1, 2, "二。三。")]
     sentence = "长" * (MAX_PARAGRAPH_EXCERPT_CHARS // 2) + "。"

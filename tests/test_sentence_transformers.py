@@ -3,8 +3,8 @@ import pytest
 
 pytest.importorskip("sentence_transformers")
 
-from index.embedding import EmbedderError, make_embedder  # noqa: E402
-from index.library import Library  # noqa: E402
+from citebot.index.retrieval.embedding import EmbedderError, make_embedder  # noqa: E402
+from citebot.index.library import Library  # noqa: E402
 from tests.support import write_small_corpus  # noqa: E402
 
 
@@ -43,7 +43,7 @@ def test_missing_local_model_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_cross_encoder_reranker_orders_excerpts_by_its_own_scores(minilm, tmp_path):
-    from index.rerank import CrossEncoderReranker
+    from citebot.index.retrieval.rerank import CrossEncoderReranker
     reranker = CrossEncoderReranker("all-MiniLM-L6-v2")
     from tests.support import embedder
     library = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder(),

@@ -4,8 +4,8 @@ import sqlite3
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bot import store as store_module
-from bot.store import MIGRATIONS, QuestionLog
+from citebot.bot import store as store_module
+from citebot.bot.store import MIGRATIONS, QuestionLog
 
 
 async def log_one(log: QuestionLog, question: str = "朝鲜为什么召回大使？", **overrides) -> None:

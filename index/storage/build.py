@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
-from .background import BACKGROUND
-from .chunking import Chunk, chunk_documents
-from .documents import DocumentError, load_documents
-from .embedding import Embedder, sparse_rows
-from .sparse import SparseRows
-from .terms import TERMS_VERSION, passage_terms
-from .translation import collection_vocabulary, translation_tables
+from citebot.index.storage import store
+from citebot.index.answering.background import BACKGROUND
+from citebot.index.corpus.chunking import Chunk, chunk_documents
+from citebot.index.corpus.documents import DocumentError, load_documents
+from citebot.index.retrieval.embedding import Embedder, sparse_rows
+from citebot.index.retrieval.sparse import SparseRows
+from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
+from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
 
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.

@@ -6,14 +6,14 @@ from typing import Protocol
 
 import numpy as np
 
-from .chunking import Chunk
-from .embedding import Embedder, sparse_rows
-from .lexical import LexicalIndex
-from .relevance import Relevance, assess
-from .sparse import SparseRows
-from .store import StoredIndex
-from .terms import query_terms
-from .translation import QueryTranslator
+from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.embedding import Embedder, sparse_rows
+from citebot.index.retrieval.lexical import LexicalIndex
+from citebot.index.answering.relevance import Relevance, assess
+from citebot.index.retrieval.sparse import SparseRows
+from citebot.index.storage.store import StoredIndex
+from citebot.index.retrieval.terms import query_terms
+from citebot.index.retrieval.translation import QueryTranslator
 
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3

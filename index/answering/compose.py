@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .answer import Answer, Excerpt
-from .embedding import Embedder
-from .search import Retrieval
-from .text import split_sentences
+from citebot.index.answering.answer import Answer, Excerpt
+from citebot.index.retrieval.embedding import Embedder
+from citebot.index.retrieval.search import Retrieval
+from citebot.index.corpus.text import split_sentences
 
 MAX_ANSWER_SENTENCES = 2
 SECOND_SENTENCE_MARGIN = 0.02

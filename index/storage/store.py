@@ -22,8 +22,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from .chunking import Chunk
-from .sparse import SparseRows
+from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.sparse import SparseRows
 
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"

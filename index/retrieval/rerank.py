@@ -1,7 +1,7 @@
 """Optional second stage: a sentence-transformers CrossEncoder reorders the retrieved candidates."""
 from __future__ import annotations
 
-from .embedding import EmbedderError, resolve_packaged_model
+from citebot.index.retrieval.embedding import EmbedderError, resolve_packaged_model
 
 
 class CrossEncoderReranker:

@@ -1,0 +1,1 @@
+"""From retrieved chunks to an answer: relevance, abstention, the direct answer."""

@@ -1,0 +1,1 @@
+"""Documents: reading files, cleaning scraped pages, sentences and chunks."""

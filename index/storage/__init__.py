@@ -1,0 +1,1 @@
+"""Index generations on disk: building, the manifest, atomic swaps."""
