@@ -15,7 +15,7 @@ test: $(VENV)/.installed-test
 
 eval: $(VENV)/.installed
 	$(BIN)/citebot eval ../shared/eval/questions.jsonl
-	$(BIN)/citebot eval eval/heldout.jsonl
+	$(BIN)/citebot eval eval/tuning.jsonl
 
 bench: $(VENV)/.installed
 	$(BIN)/citebot bench ../shared/eval/questions.jsonl
