@@ -1,4 +1,5 @@
 """Wiring: the python-telegram-bot Application, its command menus, and the polling loop."""
+
 from __future__ import annotations
 
 import asyncio
@@ -48,8 +49,7 @@ class MissingTokenError(RuntimeError):
 def require_token(settings: Settings) -> str:
     if not settings.telegram_bot_token:
         raise MissingTokenError(
-            "No Telegram bot token: set TELEGRAM_BOT_TOKEN in the environment or in .env "
-            "(get one from @BotFather)."
+            "No Telegram bot token: set TELEGRAM_BOT_TOKEN in the environment or in .env (get one from @BotFather)."
         )
     return settings.telegram_bot_token
 

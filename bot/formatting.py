@@ -1,4 +1,5 @@
 """Telegram HTML for answers and the bot's fixed replies, split into sendable messages."""
+
 from __future__ import annotations
 
 import html
@@ -16,8 +17,14 @@ QUOTE_PREVIEW_CHARS = 80
 
 BLOCK_SEPARATOR = "\n\n"
 _LANGUAGES = {
-    "zh": "Chinese", "en": "English", "ko": "Korean", "mn": "Mongolian",
-    "ru": "Russian", "ja": "Japanese", "fr": "French", "de": "German",
+    "zh": "Chinese",
+    "en": "English",
+    "ko": "Korean",
+    "mn": "Mongolian",
+    "ru": "Russian",
+    "ja": "Japanese",
+    "fr": "French",
+    "de": "German",
 }
 
 
@@ -162,23 +169,34 @@ def answer_blocks(answer: Answer) -> list[Block]:
         return decline_blocks(answer.question)
     blocks: list[Block] = [(Span(answer.text),)] if answer.text.strip() else []
     for number, excerpt in enumerate(answer.excerpts[:MAX_EXCERPTS], start=1):
-        blocks.append((
-            Span(excerpt.text.strip(), ("blockquote",)),
-            Span(f"\n[{number}] "),
-            Span(excerpt.citation(), ("i",)),
-        ))
+        blocks.append(
+            (
+                Span(excerpt.text.strip(), ("blockquote",)),
+                Span(f"\n[{number}] "),
+                Span(excerpt.citation(), ("i",)),
+            )
+        )
     return blocks or decline_blocks(answer.question)
 
 
 # The decline speaks the question's language (by script): (before the question, after it, hint).
 DECLINES = {
-    "latin": ("I couldn't find an answer to “", "” in my documents.",
-              "Try asking it another way, or see /sources for what I know about."),
+    "latin": (
+        "I couldn't find an answer to “",
+        "” in my documents.",
+        "Try asking it another way, or see /sources for what I know about.",
+    ),
     "han": ("我在文档中没有找到“", "”的答案。", "可以换个问法,或用 /sources 查看我所依据的文档。"),
-    "hangul": ("문서에서 “", "”에 대한 답을 찾지 못했습니다.",
-               "다르게 물어보시거나 /sources 로 제가 참고하는 문서를 확인해 보세요."),
-    "cyrillic": ("Баримт бичгүүдээс “", "” асуултын хариултыг олсонгүй.",
-                 "Өөрөөр асууж үзэх эсвэл /sources командаар баримт бичгүүдийг харна уу."),
+    "hangul": (
+        "문서에서 “",
+        "”에 대한 답을 찾지 못했습니다.",
+        "다르게 물어보시거나 /sources 로 제가 참고하는 문서를 확인해 보세요.",
+    ),
+    "cyrillic": (
+        "Баримт бичгүүдээс “",
+        "” асуултын хариултыг олсонгүй.",
+        "Өөрөөр асууж үзэх эсвэл /sources командаар баримт бичгүүдийг харна уу.",
+    ),
 }
 
 
@@ -210,15 +228,18 @@ def help_messages(documents: Sequence[DocumentInfo], bot_username: str) -> list[
         (Span("How to ask", ("b",)),),
         (Span("In a private chat, just send me your question."),),
         (
-            Span("In a group, write "), Span("/ask your question", ("code",)),
+            Span("In a group, write "),
+            Span("/ask your question", ("code",)),
             Span(f" (or /ask@{bot_username} …), or reply to one of my messages with a follow-up."),
         ),
-        (Span(
-            f"I answer with the documents' own sentences, followed by up to {MAX_EXCERPTS} quoted "
-            f"excerpts with their document, section and paragraph. If the documents don't cover "
-            f"a question, I say so. Questions can be up to {MAX_QUESTION_CHARS} characters; start one "
-            f"with #document-id (see /sources) to ask that document only."
-        ),),
+        (
+            Span(
+                f"I answer with the documents' own sentences, followed by up to {MAX_EXCERPTS} quoted "
+                f"excerpts with their document, section and paragraph. If the documents don't cover "
+                f"a question, I say so. Questions can be up to {MAX_QUESTION_CHARS} characters; start one "
+                f"with #document-id (see /sources) to ask that document only."
+            ),
+        ),
         (Span("/sources lists the documents with their publication, date and source."),),
     ]
     return pack(blocks)
@@ -307,10 +328,7 @@ def reindex_running_text() -> str:
 
 def reindex_done_text(documents: int, chunks: int, seconds: float) -> str:
     noun = "document" if documents == 1 else "documents"
-    return (
-        f"The new index is live: <b>{documents}</b> {noun}, <b>{chunks}</b> chunks, "
-        f"built in {seconds:.1f} s."
-    )
+    return f"The new index is live: <b>{documents}</b> {noun}, <b>{chunks}</b> chunks, built in {seconds:.1f} s."
 
 
 def reindex_failed_text(problem: str | None = None) -> str:

@@ -1,4 +1,5 @@
 """Update handlers: questions in private chats and groups, informational commands, /reindex."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,7 +43,7 @@ def text_after_command(message: Message) -> str:
     text = message.text or ""
     for entity in message.entities:
         if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            return text[len(message.parse_entity(entity)):]
+            return text[len(message.parse_entity(entity)) :]
     return text
 
 
@@ -77,17 +78,19 @@ class Handlers:
         new_message = filters.UpdateType.MESSAGE
         private = filters.ChatType.PRIVATE & new_message
         groups = filters.ChatType.GROUPS & new_message
-        application.add_handlers([
-            CommandHandler("start", self.start, filters=new_message),
-            CommandHandler("help", self.help, filters=new_message),
-            CommandHandler("sources", self.sources, filters=new_message),
-            CommandHandler("ask", self.ask, filters=new_message),
-            CommandHandler("reindex", self.reindex, filters=new_message),
-            MessageHandler(private & filters.COMMAND, self.unknown_command),
-            MessageHandler(private & filters.TEXT, self.private_text),
-            MessageHandler(groups & filters.TEXT & filters.REPLY, self.follow_up),
-            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.non_text),
-        ])
+        application.add_handlers(
+            [
+                CommandHandler("start", self.start, filters=new_message),
+                CommandHandler("help", self.help, filters=new_message),
+                CommandHandler("sources", self.sources, filters=new_message),
+                CommandHandler("ask", self.ask, filters=new_message),
+                CommandHandler("reindex", self.reindex, filters=new_message),
+                MessageHandler(private & filters.COMMAND, self.unknown_command),
+                MessageHandler(private & filters.TEXT, self.private_text),
+                MessageHandler(groups & filters.TEXT & filters.REPLY, self.follow_up),
+                MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.non_text),
+            ]
+        )
         application.add_error_handler(self.on_error)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,5 @@
 """Getting messages out: flood-limit retries, the typing indicator, multi-part HTML replies."""
+
 from __future__ import annotations
 
 import asyncio

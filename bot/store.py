@@ -1,4 +1,5 @@
 """The question log: every question the bot answered or declined, in SQLite."""
+
 from __future__ import annotations
 
 import json
@@ -126,8 +127,9 @@ class QuestionLog:
         )
         await self.db.commit()
 
-    async def remember_answer(self, chat_id: int, message_ids: Sequence[int], question: str,
-                              keep: int = REMEMBERED_ANSWERS_PER_CHAT) -> None:
+    async def remember_answer(
+        self, chat_id: int, message_ids: Sequence[int], question: str, keep: int = REMEMBERED_ANSWERS_PER_CHAT
+    ) -> None:
         """Record that these messages answered question; only a chat's latest `keep` are kept."""
         await self.db.executemany(
             "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, question) VALUES (?, ?, ?)",
@@ -165,9 +167,7 @@ class QuestionLog:
 
     async def summary(self) -> QuestionSummary:
         """Totals for operators: how much is asked, how much is answered, how fast."""
-        async with self.db.execute(
-            "SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions"
-        ) as cursor:
+        async with self.db.execute("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions") as cursor:
             total, answered = await cursor.fetchone()
         async with self.db.execute("SELECT chat_type, COUNT(*) FROM questions GROUP BY chat_type") as cursor:
             by_chat_type = {chat_type: count for chat_type, count in await cursor.fetchall()}

@@ -1,4 +1,5 @@
 """The `citebot` command."""
+
 from __future__ import annotations
 
 import json
@@ -50,8 +51,9 @@ def open_library(settings: Settings):
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
 def cli(verbose: bool) -> None:
     """Answer questions about documents with verbatim, cited excerpts."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @cli.command()
@@ -81,8 +83,10 @@ def reindex() -> None:
         report = build_index(settings.data_dir, settings.index_dir, embedder)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
-               f"({report.reused_vectors} vectors reused) -> {report.generation}")
+    click.echo(
+        f"indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
+        f"({report.reused_vectors} vectors reused) -> {report.generation}"
+    )
 
 
 @cli.command()
@@ -116,8 +120,9 @@ def sources() -> None:
     """List the indexed documents."""
     for info in open_library(load_settings()).documents():
         original = f" ({info.original_title})" if info.original_title else ""
-        click.echo(f"{info.id}: {info.title}{original} — {info.publication} {info.date} "
-                   f"[{info.language}] {info.chunks} chunks")
+        click.echo(
+            f"{info.id}: {info.title}{original} — {info.publication} {info.date} [{info.language}] {info.chunks} chunks"
+        )
 
 
 @cli.command()
@@ -139,8 +144,10 @@ def stats(declined: int) -> None:
     summary, unanswered = asyncio.run(read())
     rate = summary.answered / summary.total if summary.total else 0.0
     chats = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_chat_type.items())) or "none"
-    click.echo(f"questions {summary.total}, answered {summary.answered} ({rate:.0%}), "
-               f"median latency {summary.median_latency_ms} ms; by chat: {chats}")
+    click.echo(
+        f"questions {summary.total}, answered {summary.answered} ({rate:.0%}), "
+        f"median latency {summary.median_latency_ms} ms; by chat: {chats}"
+    )
     for question in unanswered:
         click.echo(f"  not answered: {question}")
 
@@ -183,10 +190,14 @@ def bench(file: Path, repeat: int) -> None:
             library.answer(q)
             latencies.append((time.perf_counter() - t) * 1000)
     latencies.sort()
-    click.echo(f"open + first answer: {ready:.2f}s; reindex: {report.seconds:.2f}s "
-               f"({report.documents} docs, {report.chunks} chunks)")
-    click.echo(f"answers: n={len(latencies)} p50 {statistics.median(latencies):.1f} ms  "
-               f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms  max {latencies[-1]:.1f} ms")
+    click.echo(
+        f"open + first answer: {ready:.2f}s; reindex: {report.seconds:.2f}s "
+        f"({report.documents} docs, {report.chunks} chunks)"
+    )
+    click.echo(
+        f"answers: n={len(latencies)} p50 {statistics.median(latencies):.1f} ms  "
+        f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms  max {latencies[-1]:.1f} ms"
+    )
 
 
 @cli.command("import")
@@ -206,8 +217,7 @@ def import_page(raw: Path, doc_id: str, **meta: str) -> None:
 
     settings = load_settings()
     body = to_markdown(raw.read_text(encoding="utf-8"))
-    front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True,
-                           sort_keys=False)
+    front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
     target = settings.data_dir / f"{doc_id}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")

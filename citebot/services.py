@@ -1,4 +1,5 @@
 """Building the long-lived objects from settings, shared by the CLI and the bot."""
+
 from __future__ import annotations
 
 from citebot.settings import Settings

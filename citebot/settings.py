@@ -16,9 +16,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
-    admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(
-        default=frozenset(), validation_alias="ADMIN_USER_IDS"
-    )
+    admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias="ADMIN_USER_IDS")
     data_dir: Path = Field(default=REPO_ROOT / "data", validation_alias="CITEBOT_DATA_DIR")
     index_dir: Path = Field(default=REPO_ROOT / "var" / "index", validation_alias="CITEBOT_INDEX_DIR")
     db_path: Path = Field(default=REPO_ROOT / "var" / "citebot.sqlite3", validation_alias="CITEBOT_DB_PATH")

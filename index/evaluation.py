@@ -1,4 +1,5 @@
 """Score retrieval and abstention on a questions file (JSON lines: id, lang, question, answerable, evidence)."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ class Case:
 @dataclass(frozen=True)
 class Outcome:
     case: Case
-    rank: int | None          # 1-based rank of the first excerpt holding evidence, as shown to the user
+    rank: int | None  # 1-based rank of the first excerpt holding evidence, as shown to the user
     retrieval_rank: int | None  # the same, had the bot not declined
     answered: bool
     relevance: float
@@ -39,8 +40,15 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
-            cases.append(Case(str(row.get("id", number)), row.get("lang", "?"), row["question"],
-                              bool(row.get("answerable", True)), tuple(row.get("evidence", []))))
+            cases.append(
+                Case(
+                    str(row.get("id", number)),
+                    row.get("lang", "?"),
+                    row["question"],
+                    bool(row.get("answerable", True)),
+                    tuple(row.get("evidence", [])),
+                )
+            )
         except (ValueError, KeyError) as exc:
             raise ValueError(f"{path}:{number}: not a question row ({exc})") from exc
     return cases
@@ -59,8 +67,14 @@ def run_case(library: Library, case: Case) -> Outcome:
     answer = compose(case.question, retrieval, library.embedder, library.threshold)
     retrieved = [h.chunk.text for h in retrieval.hits]
     shown = [e.text for e in answer.excerpts]
-    return Outcome(case, first_hit(shown, case.evidence), first_hit(retrieved, case.evidence),
-                   answer.answered, retrieval.relevance.score, tuple(retrieved))
+    return Outcome(
+        case,
+        first_hit(shown, case.evidence),
+        first_hit(retrieved, case.evidence),
+        answer.answered,
+        retrieval.relevance.score,
+        tuple(retrieved),
+    )
 
 
 def evaluate(library: Library, cases: list[Case]) -> dict:
@@ -82,7 +96,7 @@ def evaluate(library: Library, cases: list[Case]) -> dict:
         "threshold": library.threshold,
         "tradeoff": tradeoff(answerable, off_topic),
         "misses": [miss(o) for o in answerable if o.rank is None or o.rank > 1]
-                  + [miss(o) for o in off_topic if o.answered],
+        + [miss(o) for o in off_topic if o.answered],
     }
 
 
@@ -105,20 +119,28 @@ def tradeoff(answerable: list[Outcome], off_topic: list[Outcome]) -> list[dict]:
     points = []
     for step in range(CURVE_STEPS + 1):
         t = low + (high - low) * step / CURVE_STEPS
-        points.append({
-            "threshold": round(t, 4),
-            "answerable_declined": sum(o.relevance < t for o in answerable),
-            "off_topic_answered": sum(o.relevance >= t for o in off_topic),
-        })
+        points.append(
+            {
+                "threshold": round(t, 4),
+                "answerable_declined": sum(o.relevance < t for o in answerable),
+                "off_topic_answered": sum(o.relevance >= t for o in off_topic),
+            }
+        )
     return points
 
 
 def miss(o: Outcome) -> dict:
     return {
-        "id": o.case.id, "lang": o.case.lang, "question": o.case.question,
-        "answerable": o.case.answerable, "answered": o.answered, "rank": o.rank,
-        "retrieval_rank": o.retrieval_rank, "relevance": round(o.relevance, 4),
-        "expected": list(o.case.evidence), "returned": [t[:80] for t in o.returned],
+        "id": o.case.id,
+        "lang": o.case.lang,
+        "question": o.case.question,
+        "answerable": o.case.answerable,
+        "answered": o.answered,
+        "rank": o.rank,
+        "retrieval_rank": o.retrieval_rank,
+        "relevance": round(o.relevance, 4),
+        "expected": list(o.case.evidence),
+        "returned": [t[:80] for t in o.returned],
     }
 
 
@@ -131,20 +153,27 @@ def render(report: dict) -> str:
         "by language:",
     ]
     for lang, figures in report["by_language"].items():
-        lines.append(f"  {lang}  n={figures['n']:<3} hit@1 {figures['hit@1']:.3f}  hit@3 {figures['hit@3']:.3f}"
-                     f"  MRR {figures['mrr']:.3f}")
+        lines.append(
+            f"  {lang}  n={figures['n']:<3} hit@1 {figures['hit@1']:.3f}  hit@3 {figures['hit@3']:.3f}"
+            f"  MRR {figures['mrr']:.3f}"
+        )
     lines += [
         f"off-topic answered: {report['off_topic_answered']}/{report['off_topic']}"
         f"   answerable declined: {report['answerable_declined']}/{report['answerable']}"
         f"   (threshold {report['threshold']})",
         "trade-off (threshold: answerable declined / off-topic answered):",
-        "  " + "  ".join(f"{p['threshold']:.3f}:{p['answerable_declined']}/{p['off_topic_answered']}"
-                         for p in report["tradeoff"]),
+        "  "
+        + "  ".join(
+            f"{p['threshold']:.3f}:{p['answerable_declined']}/{p['off_topic_answered']}" for p in report["tradeoff"]
+        ),
         "misses:" if report["misses"] else "misses: none",
     ]
     for m in report["misses"]:
-        verdict = "off-topic but answered" if not m["answerable"] else (
-            "declined" if not m["answered"] else f"rank {m['rank']}")
+        verdict = (
+            "off-topic but answered"
+            if not m["answerable"]
+            else ("declined" if not m["answered"] else f"rank {m['rank']}")
+        )
         lines.append(f"  [{m['id']} {m['lang']}] {m['question']}  -> {verdict}")
         if m["answerable"]:
             lines.append(f"      expected: {' | '.join(m['expected'])}")

@@ -1,4 +1,5 @@
 """The live collection: answers questions from the current index and swaps in rebuilt ones."""
+
 from __future__ import annotations
 
 import logging
@@ -26,8 +27,14 @@ class ReindexInProgress(RuntimeError):
 class Library:
     """Thread-safe: answer() may run in many threads while reindex() runs in another."""
 
-    def __init__(self, data_dir: Path, index_dir: Path, embedder: Embedder,
-                 threshold: float = THRESHOLD, reranker: Reranker | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        index_dir: Path,
+        embedder: Embedder,
+        threshold: float = THRESHOLD,
+        reranker: Reranker | None = None,
+    ) -> None:
         self.data_dir = Path(data_dir)
         self.index_dir = Path(index_dir)
         self.embedder = embedder
@@ -38,8 +45,14 @@ class Library:
         self._build_lock = threading.Lock()
 
     @classmethod
-    def open(cls, data_dir: Path, index_dir: Path, embedder: Embedder | None = None,
-             rebuild_if_unusable: bool = True, reranker: Reranker | None = None) -> Library:
+    def open(
+        cls,
+        data_dir: Path,
+        index_dir: Path,
+        embedder: Embedder | None = None,
+        rebuild_if_unusable: bool = True,
+        reranker: Reranker | None = None,
+    ) -> Library:
         """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
         library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker)
         try:
@@ -98,8 +111,7 @@ class Library:
 
     def documents(self) -> list[DocumentInfo]:
         fields = DocumentInfo.__dataclass_fields__
-        return [DocumentInfo(**{k: v for k, v in d.items() if k in fields})
-                for d in self.manifest.get("documents", [])]
+        return [DocumentInfo(**{k: v for k, v in d.items() if k in fields}) for d in self.manifest.get("documents", [])]
 
     def reindex(self) -> BuildReport:
         """Build a new generation and switch to it; the old one keeps answering meanwhile."""
@@ -117,7 +129,8 @@ class Library:
         if stored.manifest.get("model") != self.embedder.name:
             raise store.IndexCorrupt(
                 f"index at {stored.path} was built with {stored.manifest.get('model')!r} but the configured "
-                f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`")
+                f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`"
+            )
         self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
 
     def _live_generation(self) -> str | None:

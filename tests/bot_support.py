@@ -1,4 +1,5 @@
 """Shared pieces of the bot tests: users, chats, a small real corpus, and the questions asked of it."""
+
 from __future__ import annotations
 
 from tests.botapi_stub import Chat, User
@@ -39,7 +40,7 @@ def gobi_doc() -> str:
         "，".join(f"在{province}的冬季牧场上第{n}户牧民家庭赶着骆驼和山羊寻找背风的草场" for n in range(1, 46)) + "。"
         for province in GOBI_PROVINCES
     ]
-    front = "---\ntitle: 戈壁牧民的四季\nlanguage: zh\nsource: \"Written for the citebot tests\"\n---\n"
+    front = '---\ntitle: 戈壁牧民的四季\nlanguage: zh\nsource: "Written for the citebot tests"\n---\n'
     return front + "# 冬季牧场\n\n" + "\n\n".join(paragraphs) + "\n"
 
 

@@ -5,6 +5,7 @@ sent. It rejects what Telegram rejects: bad HTML, over-long or empty texts, unkn
 replies to missing messages, invalid command lists; and can answer with 429 flood errors.
 Stricter than Telegram in one way: a bare "&" that starts no entity is refused.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,17 @@ from tests.telegram_html import HtmlParseError, ParsedHtml, parse_html, utf16_le
 
 MAX_TEXT_UTF16 = 4096
 CHAT_ACTIONS = {
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+    "typing",
+    "upload_photo",
+    "record_video",
+    "upload_video",
+    "record_voice",
+    "upload_voice",
+    "upload_document",
+    "choose_sticker",
+    "find_location",
+    "record_video_note",
+    "upload_video_note",
 }
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _LEADING_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
@@ -135,8 +145,11 @@ class BotApiStub:
     def __init__(self, token: str = "123456789:stub-token", bot_username: str = "citebot_test_bot") -> None:
         self.token = token
         self.bot_user = User(
-            id=int(token.split(":")[0]), first_name="Citebot", username=bot_username,
-            language_code=None, is_bot=True,
+            id=int(token.split(":")[0]),
+            first_name="Citebot",
+            username=bot_username,
+            language_code=None,
+            is_bot=True,
         )
         self._state = _State()
         self._changed = threading.Condition()
@@ -150,8 +163,9 @@ class BotApiStub:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
         self._server.stub = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="botapi-stub", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="botapi-stub", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -219,7 +233,9 @@ class BotApiStub:
         with self._changed:
             return self._state.confirmed_offset
 
-    async def wait_for_messages(self, count: int, timeout: float = 10.0, chat_id: int | None = None) -> list[SentMessage]:
+    async def wait_for_messages(
+        self, count: int, timeout: float = 10.0, chat_id: int | None = None
+    ) -> list[SentMessage]:
         """The first `count` messages sent (to `chat_id`, if given), once that many have arrived."""
         deadline = time.monotonic() + timeout
         while True:
@@ -256,8 +272,9 @@ class BotApiStub:
         with self._changed:
             self._state.floods.extend([retry_after] * count)
 
-    def push_text(self, chat: Chat, user: User, text: str, *, reply_to: int | None = None,
-                  entities: list[dict] | None = None) -> int:
+    def push_text(
+        self, chat: Chat, user: User, text: str, *, reply_to: int | None = None, entities: list[dict] | None = None
+    ) -> int:
         """Deliver a text message; commands get the bot_command entity Telegram adds. Returns its id."""
         content: dict[str, Any] = {"text": text}
         content["entities"] = command_entities(text) if entities is None else entities
@@ -267,15 +284,26 @@ class BotApiStub:
 
     def push_sticker(self, chat: Chat, user: User) -> int:
         sticker = {
-            "file_id": "CAACAgIAAxkBAAIBsticker", "file_unique_id": "AgADsticker", "type": "regular",
-            "width": 512, "height": 512, "is_animated": False, "is_video": False, "emoji": "👍",
+            "file_id": "CAACAgIAAxkBAAIBsticker",
+            "file_unique_id": "AgADsticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
         }
         return self._push_message(chat, user, {"sticker": sticker}, None)
 
     def push_photo(self, chat: Chat, user: User, caption: str | None = None) -> int:
         sizes = [
-            {"file_id": f"AgACAgIAAxkBphoto{w}", "file_unique_id": f"AQADphoto{w}", "width": w,
-             "height": w * 3 // 4, "file_size": w * 100}
+            {
+                "file_id": f"AgACAgIAAxkBphoto{w}",
+                "file_unique_id": f"AQADphoto{w}",
+                "width": w,
+                "height": w * 3 // 4,
+                "file_size": w * 100,
+            }
             for w in (90, 320, 800)
         ]
         content: dict[str, Any] = {"photo": sizes}
@@ -331,8 +359,12 @@ class BotApiStub:
             self._state.calls.append(call)
 
     def _api_getme(self, params: dict) -> dict:
-        return {**self.bot_user.to_json(), "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False}
+        return {
+            **self.bot_user.to_json(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _api_deletewebhook(self, params: dict) -> bool:
         if _flag(params.get("drop_pending_updates")):
@@ -390,10 +422,17 @@ class BotApiStub:
             message = self._new_message(chat, self.bot_user.to_json(), {"text": parsed.text}, reply_to)
             if parsed.entities:
                 message["entities"] = parsed.entities
-            self._state.sent.append(SentMessage(
-                message_id=message["message_id"], chat_id=chat.id, text=text, parse_mode=parse_mode,
-                plain_text=parsed.text, entities=parsed.entities, reply_to_message_id=reply_to,
-            ))
+            self._state.sent.append(
+                SentMessage(
+                    message_id=message["message_id"],
+                    chat_id=chat.id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    plain_text=parsed.text,
+                    entities=parsed.entities,
+                    reply_to_message_id=reply_to,
+                )
+            )
             return message
 
     def _api_setmycommands(self, params: dict) -> bool:
@@ -440,8 +479,9 @@ class BotApiStub:
             if not self._state.floods:
                 return
             retry_after = self._state.floods.popleft()
-        raise ApiError(HTTPStatus.TOO_MANY_REQUESTS, f"Too Many Requests: retry after {retry_after}",
-                       {"retry_after": retry_after})
+        raise ApiError(
+            HTTPStatus.TOO_MANY_REQUESTS, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+        )
 
     @staticmethod
     def _parse(text: str, parse_mode: str | None) -> ParsedHtml:
@@ -505,8 +545,7 @@ def _form_params(content_type: str, body: bytes) -> dict:
             f"Content-Type: {content_type}\r\n\r\n".encode() + body
         )
         return {
-            part.get_param("name", header="content-disposition"): part.get_content()
-            for part in parsed.iter_parts()
+            part.get_param("name", header="content-disposition"): part.get_content() for part in parsed.iter_parts()
         }
     return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
 

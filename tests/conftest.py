@@ -1,4 +1,5 @@
 """Bot-side fixtures: a small real Library, the Bot API stand-in, and the running Application."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator

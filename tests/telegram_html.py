@@ -1,4 +1,5 @@
 """Telegram's HTML parse mode, as strict as the Bot API: text plus entities, or the API's error."""
+
 from __future__ import annotations
 
 import html
@@ -6,13 +7,20 @@ import re
 from dataclasses import dataclass, field
 
 ENTITY_TYPES = {
-    "b": "bold", "strong": "bold",
-    "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
     "a": "text_link",
-    "code": "code", "pre": "pre",
+    "code": "code",
+    "pre": "pre",
     "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
@@ -20,7 +28,9 @@ NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 _ENTITY = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]+));")
 _END_TAG = re.compile(r"</([a-zA-Z][a-zA-Z0-9-]*)\s*>")
-_START_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*/?>")
+_START_TAG = re.compile(
+    r"<([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^\s=>/]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'>]+))?)*)\s*/?>"
+)
 _ATTRIBUTE = re.compile(r"([^\s=>/]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s\"'>]+)))?")
 
 
@@ -91,9 +101,7 @@ def _decode_entity(source: str, position: int, byte_offset) -> tuple[str, int]:
                 return chr(code), match.end()
         elif name in NAMED_ENTITIES:
             return NAMED_ENTITIES[name], match.end()
-    raise HtmlParseError(
-        f'Unsupported HTML entity or unescaped "&" at byte offset {byte_offset(position)}'
-    )
+    raise HtmlParseError(f'Unsupported HTML entity or unescaped "&" at byte offset {byte_offset(position)}')
 
 
 def _open(match: re.Match, stack: list[_OpenTag], units: int, at_byte: int) -> _OpenTag:
@@ -118,12 +126,10 @@ def _attributes(raw: str) -> dict[str, str]:
 
 def _close(stack: list[_OpenTag], name: str, units: int, entities: list[dict], at_byte: int) -> None:
     if not stack:
-        raise HtmlParseError(f'Unexpected end tag at byte offset {at_byte}')
+        raise HtmlParseError(f"Unexpected end tag at byte offset {at_byte}")
     tag = stack.pop()
     if tag.name != name:
-        raise HtmlParseError(
-            f'Unmatched end tag at byte offset {at_byte}, expected "</{tag.name}>", found "</{name}>"'
-        )
+        raise HtmlParseError(f'Unmatched end tag at byte offset {at_byte}, expected "</{tag.name}>", found "</{name}>"')
     if units > tag.offset:
         entity = {"type": ENTITY_TYPES[name], "offset": tag.offset, "length": units - tag.offset}
         if name == "a":

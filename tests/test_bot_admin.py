@@ -1,4 +1,5 @@
 """Command menus and /reindex: only admins rebuild, and questions keep being answered meanwhile."""
+
 from __future__ import annotations
 
 import asyncio
@@ -126,7 +127,8 @@ async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, l
 
 
 async def test_unreadable_document_is_named_to_the_admin_and_the_old_index_answers(
-        stub, settings, data_dir, store, tmp_path, caplog):
+    stub, settings, data_dir, store, tmp_path, caplog
+):
     own_data = tmp_path / "data"
     shutil.copytree(data_dir, own_data)
     library = Library.open(own_data, tmp_path / "index")

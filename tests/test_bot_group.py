@@ -1,4 +1,5 @@
 """The bot in a group: it answers /ask and replies to its own messages, and stays out of the rest."""
+
 from __future__ import annotations
 
 import asyncio
@@ -76,7 +77,6 @@ async def test_reply_to_someone_elses_message_is_ignored(stub, store):
     await asyncio.sleep(QUIET_SECONDS)
     assert reply.reply_to_message_id == asked and "Documents I know" in reply.plain_text
     assert len(stub.sent) == 1 and await store.count() == 0
-
 
 
 async def test_an_elliptical_follow_up_is_read_with_the_question_it_replies_to(stub, store):

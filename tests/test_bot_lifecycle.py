@@ -1,4 +1,5 @@
 """Starting and stopping the bot, configuration problems, and things going wrong mid-answer."""
+
 from __future__ import annotations
 
 import asyncio
@@ -38,11 +39,14 @@ def test_build_application_needs_a_token(settings, library):
         build_application(settings.model_copy(update={"telegram_bot_token": ""}), library, store=None)
 
 
-@pytest.mark.parametrize("base_url, file_url", [
-    ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
-    ("http://localhost/tg/bot{token}", "http://localhost/tg/file/bot{token}"),
-    ("http://localhost/custom/", None),
-])
+@pytest.mark.parametrize(
+    "base_url, file_url",
+    [
+        ("http://127.0.0.1:8081/bot", "http://127.0.0.1:8081/file/bot"),
+        ("http://localhost/tg/bot{token}", "http://localhost/tg/file/bot{token}"),
+        ("http://localhost/custom/", None),
+    ],
+)
 def test_file_url_follows_the_api_url(base_url, file_url):
     assert file_url_for(base_url) == file_url
 

@@ -1,4 +1,5 @@
 """A person talking to the bot in a private chat, through the real Application and HTTP."""
+
 from __future__ import annotations
 
 import pytest
@@ -105,17 +106,28 @@ async def test_start_introduces_the_bot(stub):
 async def test_help_lists_the_documents_and_how_to_ask(stub):
     stub.push_text(CHAT, ALICE, "/help")
     [reply] = await stub.wait_for_messages(1)
-    for expected in ("蒙古与朝鲜半岛", "Mongolia and the Korean Peninsula", "戈壁牧民的四季",
-                     "private chat", "/ask@citebot_test_bot"):
+    for expected in (
+        "蒙古与朝鲜半岛",
+        "Mongolia and the Korean Peninsula",
+        "戈壁牧民的四季",
+        "private chat",
+        "/ask@citebot_test_bot",
+    ):
         assert expected in reply.plain_text
 
 
 async def test_sources_give_each_documents_details(stub):
     stub.push_text(CHAT, ALICE, "/sources")
     [reply] = await stub.wait_for_messages(1)
-    for expected in ("1. 戈壁牧民的四季", "2. 蒙古与朝鲜半岛", "Original title: Mongolia and the Korean Peninsula",
-                     "Publication: Test Gazette", "Date: 2025-11-04", "Language: Chinese (zh)",
-                     "Source: Written for the citebot tests"):
+    for expected in (
+        "1. 戈壁牧民的四季",
+        "2. 蒙古与朝鲜半岛",
+        "Original title: Mongolia and the Korean Peninsula",
+        "Publication: Test Gazette",
+        "Date: 2025-11-04",
+        "Language: Chinese (zh)",
+        "Source: Written for the citebot tests",
+    ):
         assert expected in reply.plain_text
 
 

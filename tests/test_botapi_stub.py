@@ -1,4 +1,5 @@
 """The Bot API stand-in answers like Telegram, checked with python-telegram-bot's own Bot."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,30 +17,36 @@ from tests.telegram_html import HtmlParseError, parse_html
 PRIVATE = Chat.private(ALICE)
 
 
-@pytest.mark.parametrize("html, text", [
-    ("<b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>n</ins>", "bold s i e u n"),
-    ("<s>s</s><strike>t</strike><del>d</del>", "std"),
-    ("<code>x</code> <pre>y</pre> <pre><code class=\"language-python\">z</code></pre>", "x y z"),
-    ('<a href="https://example.org/?a=1&amp;b=2">link</a>', "link"),
-    ("<blockquote>quote</blockquote><blockquote expandable>more</blockquote>", "quotemore"),
-    ('<tg-spoiler>a</tg-spoiler><span class="tg-spoiler">b</span>', "ab"),
-    ("&lt;b&gt; &amp; &quot;q&quot; &#60; &#x3C;", '<b> & "q" < <'),
-    ("2 > 1", "2 > 1"),
-])
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ("<b>bold</b> <strong>s</strong> <i>i</i> <em>e</em> <u>u</u> <ins>n</ins>", "bold s i e u n"),
+        ("<s>s</s><strike>t</strike><del>d</del>", "std"),
+        ('<code>x</code> <pre>y</pre> <pre><code class="language-python">z</code></pre>', "x y z"),
+        ('<a href="https://example.org/?a=1&amp;b=2">link</a>', "link"),
+        ("<blockquote>quote</blockquote><blockquote expandable>more</blockquote>", "quotemore"),
+        ('<tg-spoiler>a</tg-spoiler><span class="tg-spoiler">b</span>', "ab"),
+        ("&lt;b&gt; &amp; &quot;q&quot; &#60; &#x3C;", '<b> & "q" < <'),
+        ("2 > 1", "2 > 1"),
+    ],
+)
 def test_html_that_telegram_accepts(html: str, text: str):
     assert parse_html(html).text == text
 
 
-@pytest.mark.parametrize("html, error", [
-    ("<foo>x</foo>", 'Unsupported start tag "foo"'),
-    ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
-    ("<b>x</i>", "Unmatched end tag"),
-    ("x</b>", "Unexpected end tag"),
-    ("a < b", "Unclosed start tag"),
-    ("AT&T", "unescaped"),
-    ("&nbsp;", "Unsupported HTML entity"),
-    ("<span>x</span>", 'must have class "tg-spoiler"'),
-])
+@pytest.mark.parametrize(
+    "html, error",
+    [
+        ("<foo>x</foo>", 'Unsupported start tag "foo"'),
+        ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b>x</i>", "Unmatched end tag"),
+        ("x</b>", "Unexpected end tag"),
+        ("a < b", "Unclosed start tag"),
+        ("AT&T", "unescaped"),
+        ("&nbsp;", "Unsupported HTML entity"),
+        ("<span>x</span>", 'must have class "tg-spoiler"'),
+    ],
+)
 def test_html_that_telegram_rejects(html: str, error: str):
     with pytest.raises(HtmlParseError, match=error):
         parse_html(html)
@@ -75,12 +82,15 @@ async def test_sent_message_is_recorded_with_its_reply_target(client: Bot, stub:
     assert (record.chat_id, record.text, record.reply_to_message_id) == (GROUP.id, "<b>hi</b> &amp; bye", asked)
 
 
-@pytest.mark.parametrize("text, reason", [
-    ("<b>unclosed", "can't parse entities"),
-    ("x" * 4097, "message is too long"),
-    ("😀" * 2049, "message is too long"),
-    ("<b> </b>", "message text is empty"),
-])
+@pytest.mark.parametrize(
+    "text, reason",
+    [
+        ("<b>unclosed", "can't parse entities"),
+        ("x" * 4097, "message is too long"),
+        ("😀" * 2049, "message is too long"),
+        ("<b> </b>", "message text is empty"),
+    ],
+)
 async def test_send_message_rejects_what_telegram_rejects(client: Bot, stub: BotApiStub, text: str, reason: str):
     stub.push_text(PRIVATE, ALICE, "hello")
     with pytest.raises(BadRequest, match=f"(?i){reason}"):

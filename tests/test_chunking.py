@@ -8,8 +8,14 @@ def test_sentences_split_on_chinese_and_latin_ends_and_join_back():
     text = "蒙古保持中立。他说:“好！”然后走了。It rose 2.5 times. Then it fell! ok"
     pieces = split_sentences(text)
     assert "".join(pieces) == text
-    assert [p.strip() for p in pieces] == ["蒙古保持中立。", "他说:“好！”", "然后走了。", "It rose 2.5 times.",
-                                            "Then it fell!", "ok"]
+    assert [p.strip() for p in pieces] == [
+        "蒙古保持中立。",
+        "他说:“好！”",
+        "然后走了。",
+        "It rose 2.5 times.",
+        "Then it fell!",
+        "ok",
+    ]
 
 
 def test_windows_are_verbatim_and_cover_every_sentence():

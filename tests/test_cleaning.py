@@ -17,7 +17,11 @@ PAGE = """2025 оны 11-р сарын 20
 
 def test_page_chrome_is_removed_and_article_kept():
     lines = article_lines(PAGE)
-    assert lines == ["蒙古试图在朝鲜和韩国之间保持中立桥梁的地位。", "叛逃者危机", "2025 年 8 月,朝鲜高级学术代表团访问蒙古。"]
+    assert lines == [
+        "蒙古试图在朝鲜和韩国之间保持中立桥梁的地位。",
+        "叛逃者危机",
+        "2025 年 8 月,朝鲜高级学术代表团访问蒙古。",
+    ]
 
 
 def test_short_lines_without_sentence_end_become_headings():
@@ -31,6 +35,7 @@ def test_committed_document_matches_the_cleaned_seed_page():
     """The article in data/ is exactly the seed page cleaned: no chrome, every paragraph kept."""
     if not SEED.exists():
         import pytest
+
         pytest.skip("shared seed not present")
     body = (REPO / "data" / "mongolia-defector-dilemma.md").read_text(encoding="utf-8").split("---\n", 2)[2]
     assert body.strip() == to_markdown(SEED.read_text(encoding="utf-8")).strip()

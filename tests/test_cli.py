@@ -1,4 +1,5 @@
 """The `citebot` command, run as a user runs it."""
+
 import json
 
 import pytest
@@ -41,16 +42,38 @@ def test_ask_json_reads_stdin_one_question_a_line(article_env):
     assert set(answered["excerpts"][0]) == {"text", "doc", "byline", "section", "paragraph", "score"}
     assert answered["excerpts"][0]["doc"] == "mongolia-defector-dilemma"
     assert answered["excerpts"][0]["byline"] == "The Diplomat, 2025-11-04"
-    assert declined == {"question": "How do I bake sourdough bread at home?", "answered": False,
-                        "answer": "", "excerpts": []}
+    assert declined == {
+        "question": "How do I bake sourdough bread at home?",
+        "answered": False,
+        "answer": "",
+        "excerpts": [],
+    }
 
 
 def test_eval_reports_figures_by_language_and_json(article_env, tmp_path):
     questions = tmp_path / "q.jsonl"
-    questions.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in [
-        {"id": "a", "lang": "zh", "question": "蒙古和朝鲜是哪一年建交的?", "answerable": True, "evidence": ["两国于1948年建交"]},
-        {"id": "b", "lang": "en", "question": "What is the capital of France?", "answerable": False, "evidence": []},
-    ]), encoding="utf-8")
+    questions.write_text(
+        "\n".join(
+            json.dumps(row, ensure_ascii=False)
+            for row in [
+                {
+                    "id": "a",
+                    "lang": "zh",
+                    "question": "蒙古和朝鲜是哪一年建交的?",
+                    "answerable": True,
+                    "evidence": ["两国于1948年建交"],
+                },
+                {
+                    "id": "b",
+                    "lang": "en",
+                    "question": "What is the capital of France?",
+                    "answerable": False,
+                    "evidence": [],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
     text = citebot("eval", str(questions), env=article_env)
     assert text.returncode == 0, text.stderr
     assert "hit@3 1.000" in text.stdout and "zh  n=1" in text.stdout
@@ -60,10 +83,11 @@ def test_eval_reports_figures_by_language_and_json(article_env, tmp_path):
 
 
 def test_ask_limited_to_a_document_and_unknown_document(tmp_path):
-    env = {"CITEBOT_INDEX_DIR": str(tmp_path / "index"),
-           "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data"))}
+    env = {"CITEBOT_INDEX_DIR": str(tmp_path / "index"), "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data"))}
     sources = citebot("sources", env=env)
-    assert "small-en: Bread Basics" in sources.stdout and "small-zh: 小测试文章 (A Small Test Article)" in sources.stdout
+    assert (
+        "small-en: Bread Basics" in sources.stdout and "small-zh: 小测试文章 (A Small Test Article)" in sources.stdout
+    )
     unknown = citebot("ask", "--doc", "nope", "anything", env=env)
     assert unknown.returncode == 1 and "no document 'nope'" in unknown.stderr
 
@@ -72,19 +96,23 @@ def test_bad_admin_ids_and_empty_data_dir_are_reported(tmp_path):
     bad = citebot("sources", env={"ADMIN_USER_IDS": "alice", "CITEBOT_INDEX_DIR": str(tmp_path / "i")})
     assert bad.returncode == 1 and "ADMIN_USER_IDS" in bad.stderr
     (tmp_path / "empty").mkdir()
-    empty = citebot("reindex", env={"CITEBOT_DATA_DIR": str(tmp_path / "empty"),
-                                     "CITEBOT_INDEX_DIR": str(tmp_path / "i")})
+    empty = citebot(
+        "reindex", env={"CITEBOT_DATA_DIR": str(tmp_path / "empty"), "CITEBOT_INDEX_DIR": str(tmp_path / "i")}
+    )
     assert empty.returncode == 1 and "no documents" in empty.stderr
 
 
 def test_import_cleans_a_scraped_page_into_a_document_that_reindex_picks_up(tmp_path):
     page = tmp_path / "page.txt"
-    page.write_text("2025 оны 11-р сарын 20\n\n蒙古与朝鲜于 1948 年建交。\n结论\n这是一个测试段落。\n"
-                    "Нийтлэлч\nХүндэтгэлтэй, соёлтой хэлж бичихийг хүсье. Сэтгэгдлийг нийтлэлийг уншигчид шууд харна.\n",
-                    encoding="utf-8")
+    page.write_text(
+        "2025 оны 11-р сарын 20\n\n蒙古与朝鲜于 1948 年建交。\n结论\n这是一个测试段落。\n"
+        "Нийтлэлч\nХүндэтгэлтэй, соёлтой хэлж бичихийг хүсье. Сэтгэгдлийг нийтлэлийг уншигчид шууд харна.\n",
+        encoding="utf-8",
+    )
     env = {"CITEBOT_DATA_DIR": str(tmp_path / "data"), "CITEBOT_INDEX_DIR": str(tmp_path / "index")}
-    imported = citebot("import", str(page), "--id", "test-page", "--title", "测试", "--date", "2025-11-04",
-                       "--language", "zh", env=env)
+    imported = citebot(
+        "import", str(page), "--id", "test-page", "--title", "测试", "--date", "2025-11-04", "--language", "zh", env=env
+    )
     assert imported.returncode == 0, imported.stderr
     document = (tmp_path / "data" / "test-page.md").read_text(encoding="utf-8")
     assert document.startswith("---\nid: test-page\ntitle: 测试\n")
@@ -104,8 +132,15 @@ def test_stats_reads_the_question_log(tmp_path):
 
     async def fill():
         async with QuestionLog(db) as log:
-            await log.log(chat_type="private", user_language="en", question="What is the capital of France?",
-                          latency_ms=90, answered=False, cited_chunk_ids=[])
+            await log.log(
+                chat_type="private",
+                user_language="en",
+                question="What is the capital of France?",
+                latency_ms=90,
+                answered=False,
+                cited_chunk_ids=[],
+            )
+
     asyncio.run(fill())
     result = citebot("stats", env={"CITEBOT_DB_PATH": str(db)})
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
 """`citebot run` as a user starts it: first start builds the index, answers over the Bot API, stops on SIGTERM."""
+
 import asyncio
 import os
 import signal
@@ -14,15 +15,23 @@ from tests.support import write_small_corpus
 async def test_run_builds_the_index_answers_and_stops_cleanly(tmp_path):
     with BotApiStub() as stub:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
-        env.update({
-            "TELEGRAM_BOT_TOKEN": stub.token,
-            "TELEGRAM_API_BASE_URL": stub.base_url,
-            "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data")),
-            "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
-            "CITEBOT_DB_PATH": str(tmp_path / "questions.sqlite3"),
-        })
-        process = subprocess.Popen([str(Path(sys.executable).parent / "citebot"), "run"], env=env, cwd=tmp_path,
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env.update(
+            {
+                "TELEGRAM_BOT_TOKEN": stub.token,
+                "TELEGRAM_API_BASE_URL": stub.base_url,
+                "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data")),
+                "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
+                "CITEBOT_DB_PATH": str(tmp_path / "questions.sqlite3"),
+            }
+        )
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "citebot"), "run"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             stub.push_text(Chat.private(ALICE), ALICE, "平壤为什么召回驻蒙古大使?")
             [reply] = await stub.wait_for_messages(1, timeout=180)

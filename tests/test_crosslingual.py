@@ -1,4 +1,5 @@
 """The offline cross-lingual levers: CEDICT glosses, hanja readings, CLDR place names, phonetic name keys."""
+
 from citebot.index.retrieval import entities, names
 from citebot.index.retrieval.terms import passage_terms, query_terms
 
@@ -18,8 +19,10 @@ def test_korean_question_meets_chinese_text_through_hanja_readings():
 
 
 def test_place_names_in_four_languages_share_ids():
-    ids = {frozenset(entities.find(t)) for t in
-           ["朝鲜和乌兰巴托", "North Korea and Ulaanbaatar", "Хойд Солонгос, Улаанбаатар", "북한과 울란바토르"]}
+    ids = {
+        frozenset(entities.find(t))
+        for t in ["朝鲜和乌兰巴托", "North Korea and Ulaanbaatar", "Хойд Солонгос, Улаанбаатар", "북한과 울란바토르"]
+    }
     assert ids == {frozenset({"ent:KP", "ent:Asia/Ulaanbaatar"})}
 
 

@@ -11,7 +11,11 @@ def test_front_matter_sections_and_paragraph_numbers(tmp_path):
     assert zh.info.original_title == "A Small Test Article"
     assert zh.info.date == "2025-01-02"
     assert [(p.section, p.number) for p in zh.paragraphs] == [
-        ("", 1), ("叛逃者危机", 2), ("叛逃者危机", 3), ("经济", 4)]
+        ("", 1),
+        ("叛逃者危机", 2),
+        ("叛逃者危机", 3),
+        ("经济", 4),
+    ]
 
 
 def test_plain_text_file_without_front_matter(tmp_path):
@@ -52,9 +56,15 @@ def test_html_page_keeps_the_article_and_its_headings_only(tmp_path):
     (tmp_path / "gobi.html").write_text(PAGE, encoding="utf-8")
     doc = read_document(tmp_path / "gobi.html")
     assert (doc.info.id, doc.info.title, doc.info.date, doc.info.language) == (
-        "gobi", "Herders of the Gobi", "2025-10-01", "en")
+        "gobi",
+        "Herders of the Gobi",
+        "2025-10-01",
+        "en",
+    )
     assert [(p.section, p.text[:22]) for p in doc.paragraphs] == [
-        ("Herders of the Gobi", "Herders in the South G"), ("Water", "Wells are the herders'")]
+        ("Herders of the Gobi", "Herders in the South G"),
+        ("Water", "Wells are the herders'"),
+    ]
     text = " ".join(p.text for p in doc.paragraphs)
     assert "Home" not in text and "Copyright" not in text and "Comments" not in text
 

@@ -12,14 +12,27 @@ from citebot.index.corpus.documents import DocumentInfo
 from tests.telegram_html import parse_html
 
 DOC = DocumentInfo(
-    id="mongolia", title="蒙古的逃亡者困境", original_title="Mongolia's Defector Dilemma",
-    publication="The Diplomat", date="2025-11-04", language="zh", source="https://example.org/a", chunks=12,
+    id="mongolia",
+    title="蒙古的逃亡者困境",
+    original_title="Mongolia's Defector Dilemma",
+    publication="The Diplomat",
+    date="2025-11-04",
+    language="zh",
+    source="https://example.org/a",
+    chunks=12,
 )
 
 
 def excerpt(text: str, chunk_id: int = 0, section: str = "叛逃危机", paragraph: int = 2) -> Excerpt:
-    return Excerpt(text=text, doc="mongolia", doc_title=DOC.title, section=section, paragraph=paragraph,
-                   score=0.8, chunk_id=chunk_id)
+    return Excerpt(
+        text=text,
+        doc="mongolia",
+        doc_title=DOC.title,
+        section=section,
+        paragraph=paragraph,
+        score=0.8,
+        chunk_id=chunk_id,
+    )
 
 
 def parsed(message: str):
@@ -28,16 +41,22 @@ def parsed(message: str):
 
 
 def test_answer_comes_first_then_each_excerpt_quoted_and_cited():
-    answer = Answer("朝鲜为什么召回大使？", True, "朝鲜召回了驻蒙古大使。", (
-        excerpt("一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", chunk_id=4),
-        excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1),
-    ))
+    answer = Answer(
+        "朝鲜为什么召回大使？",
+        True,
+        "朝鲜召回了驻蒙古大使。",
+        (
+            excerpt("一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", chunk_id=4),
+            excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1),
+        ),
+    )
     [message] = render_answer(answer)
     result = parsed(message)
     assert result.text.startswith("朝鲜召回了驻蒙古大使。")
     quotes = [e for e in result.entities if e["type"] == "blockquote"]
-    assert [result.text[q["offset"]:q["offset"] + q["length"]] for q in quotes] == [
-        "一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", "蒙古保持中立。",
+    assert [result.text[q["offset"] : q["offset"] + q["length"]] for q in quotes] == [
+        "一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。",
+        "蒙古保持中立。",
     ]
     assert "[1] 蒙古的逃亡者困境 — § 叛逃危机, ¶ 2" in result.text
     assert "[2] 蒙古的逃亡者困境 — § 中立桥梁, ¶ 1" in result.text
@@ -56,11 +75,14 @@ def test_at_most_three_excerpts_are_shown():
     assert "Excerpt 3." not in message
 
 
-@pytest.mark.parametrize("question, says", [
-    ("今天乌兰巴托的天气怎么样?", "没有找到"),
-    ("오늘 서울 날씨 어때요?", "찾지 못했습니다"),
-    ("Маргааш цаг агаар ямар байх вэ?", "олсонгүй"),
-])
+@pytest.mark.parametrize(
+    "question, says",
+    [
+        ("今天乌兰巴托的天气怎么样?", "没有找到"),
+        ("오늘 서울 날씨 어때요?", "찾지 못했습니다"),
+        ("Маргааш цаг агаар ямар байх вэ?", "олсонгүй"),
+    ],
+)
 def test_decline_speaks_the_language_of_the_question(question, says):
     [message] = render_answer(Answer(question, False))
     assert says in parsed(message).text and question in parsed(message).text
@@ -144,10 +166,20 @@ def test_reindex_done_reports_the_counts():
     assert "2 documents" in text and "17 chunks" in text and "3.2 s" in text
 
 
-@pytest.mark.parametrize("name", [
-    "start_text", "ask_usage_text", "empty_question_text", "non_text_text", "unknown_command_text",
-    "error_text", "reindex_refused_text", "reindex_started_text", "reindex_running_text",
-    "reindex_failed_text",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "start_text",
+        "ask_usage_text",
+        "empty_question_text",
+        "non_text_text",
+        "unknown_command_text",
+        "error_text",
+        "reindex_refused_text",
+        "reindex_started_text",
+        "reindex_running_text",
+        "reindex_failed_text",
+    ],
+)
 def test_fixed_replies_are_valid_telegram_html(name: str):
     assert parsed(getattr(formatting, name)()).text.strip()

@@ -126,7 +126,11 @@ def test_a_build_that_dies_midway_leaves_the_live_index_answering(built):
     with pytest.raises(MemoryError):
         build_index(data, index_dir, FailingEmbedder(embedder()))
     assert (index_dir / "current").resolve() == report.generation
-    assert Library.open(data, index_dir, embedder(), rebuild_if_unusable=False).answer("朝鲜为什么召回驻蒙古大使?").answered
+    assert (
+        Library.open(data, index_dir, embedder(), rebuild_if_unusable=False)
+        .answer("朝鲜为什么召回驻蒙古大使?")
+        .answered
+    )
 
 
 def test_index_carries_query_translation_tables_for_its_own_words(built):

@@ -30,7 +30,11 @@ def test_english_question_is_answered_from_the_chinese_text(library):
 
 def test_excerpts_and_answer_are_verbatim_from_the_article(library):
     article = (REPO / "data" / "mongolia-defector-dilemma.md").read_text(encoding="utf-8")
-    for question in ["蒙古对中国的出口下降了多少?", "Who directed the film The Road South?", "Когда Монголия и Северная Корея установили отношения?"]:
+    for question in [
+        "蒙古对中国的出口下降了多少?",
+        "Who directed the film The Road South?",
+        "Когда Монголия и Северная Корея установили отношения?",
+    ]:
         answer = library.answer(question)
         assert 1 <= len(answer.excerpts) <= 3
         assert answer.text in article
@@ -51,6 +55,7 @@ def test_empty_and_huge_questions_do_not_fail(library):
 
 def test_question_limited_to_one_document(tmp_path):
     from tests.support import write_small_corpus
+
     lib = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder())
     answer = lib.answer("How long should sourdough bake?", doc="small-zh")
     assert all(e.doc == "small-zh" for e in answer.excerpts)
@@ -78,7 +83,9 @@ def test_query_terms_follow_the_script_and_name_places_in_any_language():
     assert "대사" in query_terms("북한은 왜 대사를 소환했나요?")["ko"]
     mongolian = query_terms("Хойд Солонгос яагаад Улаанбаатар дахь элчин сайдаа татсан бэ?")
     assert mongolian == {"ent": ["ent:KP", "ent:Asia/Ulaanbaatar"]} or set(mongolian["ent"]) == {
-        "ent:KP", "ent:Asia/Ulaanbaatar"}
+        "ent:KP",
+        "ent:Asia/Ulaanbaatar",
+    }
     assert set(query_terms("朝鲜 平壤")["ent"]) == set(query_terms("North Korea, Pyongyang")["ent"])
 
 

@@ -1,4 +1,5 @@
 """The sentence-transformers backend with the packaged all-MiniLM-L6-v2 (needs torch)."""
+
 import pytest
 
 pytest.importorskip("sentence_transformers")
@@ -30,6 +31,7 @@ def test_library_on_the_st_backend_answers_and_records_the_model(minilm, tmp_pat
 
 def test_index_from_another_model_is_rebuilt_not_misread(minilm, tmp_path):
     from tests.support import embedder
+
     data = write_small_corpus(tmp_path / "data")
     Library.open(data, tmp_path / "index", embedder())
     library = Library.open(data, tmp_path / "index", minilm)
@@ -44,10 +46,11 @@ def test_missing_local_model_is_a_clear_error(monkeypatch, tmp_path):
 
 def test_cross_encoder_reranker_orders_excerpts_by_its_own_scores(minilm, tmp_path):
     from citebot.index.retrieval.rerank import CrossEncoderReranker
+
     reranker = CrossEncoderReranker("all-MiniLM-L6-v2")
     from tests.support import embedder
-    library = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder(),
-                           reranker=reranker)
+
+    library = Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder(), reranker=reranker)
     hits = library.retrieve("召回驻蒙古大使", k=3).hits
     texts = [h.chunk.text for h in hits]
     expected = reranker.scores("召回驻蒙古大使", texts)

@@ -6,14 +6,23 @@ from citebot.settings import Settings
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADMIN_USER_IDS", "CITEBOT_DATA_DIR",
-                 "CITEBOT_INDEX_DIR", "CITEBOT_DB_PATH", "CITEBOT_EMBEDDING_BACKEND", "CITEBOT_EMBEDDING_MODEL"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "ADMIN_USER_IDS",
+        "CITEBOT_DATA_DIR",
+        "CITEBOT_INDEX_DIR",
+        "CITEBOT_DB_PATH",
+        "CITEBOT_EMBEDDING_BACKEND",
+        "CITEBOT_EMBEDDING_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
 def test_dotenv_in_the_working_directory_is_read(tmp_path, monkeypatch):
-    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=123:abc\nADMIN_USER_IDS=7, 42\n"
-                                   "CITEBOT_INDEX_DIR=/srv/index\n", encoding="utf-8")
+    (tmp_path / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=123:abc\nADMIN_USER_IDS=7, 42\nCITEBOT_INDEX_DIR=/srv/index\n", encoding="utf-8"
+    )
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.telegram_bot_token == "123:abc"

@@ -9,8 +9,14 @@ from citebot.bot.store import MIGRATIONS, QuestionLog
 
 
 async def log_one(log: QuestionLog, question: str = "朝鲜为什么召回大使？", **overrides) -> None:
-    entry = dict(chat_type="private", user_language="zh-hans", question=question, latency_ms=42,
-                 answered=True, cited_chunk_ids=[4, 1])
+    entry = dict(
+        chat_type="private",
+        user_language="zh-hans",
+        question=question,
+        latency_ms=42,
+        answered=True,
+        cited_chunk_ids=[4, 1],
+    )
     entry.update(overrides)
     await log.log(**entry)
 
@@ -27,8 +33,9 @@ async def test_opening_creates_the_database_with_wal_and_the_latest_schema(tmp_p
 async def test_logged_questions_read_back_newest_first(tmp_path: Path):
     async with QuestionLog(tmp_path / "q.sqlite3") as log:
         await log_one(log, "first")
-        await log_one(log, "second", chat_type="supergroup", user_language=None, answered=False,
-                      cited_chunk_ids=[], latency_ms=7)
+        await log_one(
+            log, "second", chat_type="supergroup", user_language=None, answered=False, cited_chunk_ids=[], latency_ms=7
+        )
         assert await log.count() == 2
         newest, oldest = await log.recent(5)
     assert (newest.question, newest.chat_type, newest.user_language) == ("second", "supergroup", None)
@@ -66,8 +73,10 @@ async def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path):
     path = tmp_path / "q.sqlite3"
     with sqlite3.connect(path) as db:
         db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
-        db.execute("INSERT INTO questions (asked_at, chat_type, question, latency_ms, answered)"
-                   " VALUES ('2025-11-04T01:30:00.000+00:00', 'private', 'old', 5, 1)")
+        db.execute(
+            "INSERT INTO questions (asked_at, chat_type, question, latency_ms, answered)"
+            " VALUES ('2025-11-04T01:30:00.000+00:00', 'private', 'old', 5, 1)"
+        )
     async with QuestionLog(path) as log:
         assert await log.schema_version() == len(MIGRATIONS) >= 2
         await log_one(log, "new", citations=["mongolia-defector-dilemma#12"])
@@ -102,6 +111,11 @@ async def test_only_a_chats_latest_answer_messages_are_kept(tmp_path: Path):
         await log.remember_answer(-300, [1], "kept elsewhere")
         for message_id in range(10, 15):
             await log.remember_answer(-100, [message_id], f"question {message_id}", keep=3)
-        assert [await log.answered_question(-100, m) for m in range(10, 15)] == \
-            [None, None, "question 12", "question 13", "question 14"]
+        assert [await log.answered_question(-100, m) for m in range(10, 15)] == [
+            None,
+            None,
+            "question 12",
+            "question 13",
+            "question 14",
+        ]
         assert await log.answered_question(-300, 1) == "kept elsewhere"

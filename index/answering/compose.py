@@ -1,4 +1,5 @@
 """Turn retrieved excerpts into an answer: the sentences that answer, verbatim, first."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -14,8 +15,16 @@ SECOND_SENTENCE_MARGIN = 0.02
 
 def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
     return tuple(
-        Excerpt(text=h.chunk.text, doc=h.chunk.doc, doc_title=h.chunk.doc_title, byline=h.chunk.doc_byline,
-                section=h.chunk.section, paragraph=h.chunk.paragraph, score=h.score, chunk_id=h.chunk.id)
+        Excerpt(
+            text=h.chunk.text,
+            doc=h.chunk.doc,
+            doc_title=h.chunk.doc_title,
+            byline=h.chunk.doc_byline,
+            section=h.chunk.section,
+            paragraph=h.chunk.paragraph,
+            score=h.score,
+            chunk_id=h.chunk.id,
+        )
         for h in retrieval.hits
     )
 
@@ -23,9 +32,12 @@ def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
 def compose(question: str, retrieval: Retrieval, embedder: Embedder, threshold: float) -> Answer:
     if not retrieval.hits or not retrieval.relevance.answers(threshold):
         return Answer(question=question, answered=False)
-    return Answer(question=question, answered=True,
-                  text=direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder),
-                  excerpts=to_excerpts(retrieval))
+    return Answer(
+        question=question,
+        answered=True,
+        text=direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder),
+        excerpts=to_excerpts(retrieval),
+    )
 
 
 def direct_answer(query: np.ndarray, window: str, embedder: Embedder) -> str:
@@ -40,4 +52,4 @@ def direct_answer(query: np.ndarray, window: str, embedder: Embedder) -> str:
         return sentences[best]
     first, last = sentences[min(best, runner_up)], sentences[max(best, runner_up)]
     start = window.index(first)
-    return window[start:window.index(last, start) + len(last)]
+    return window[start : window.index(last, start) + len(last)]

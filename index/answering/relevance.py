@@ -8,6 +8,7 @@ lexical coverage of the question. Several passages rather than the closest one, 
 background passage phrased like the question (a film's story, say) cannot veto it. Weights and threshold come from a logistic fit on the development and
 held-out questions (`citebot eval` prints the trade-off curve).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,11 +45,19 @@ def margin(scores: np.ndarray, background: np.ndarray) -> float:
     return float(scores.max() - closest.mean())
 
 
-def assess(dense: np.ndarray, dense_background: np.ndarray, sparse: np.ndarray, sparse_background: np.ndarray,
-           lexical: np.ndarray, mask: np.ndarray) -> Relevance:
+def assess(
+    dense: np.ndarray,
+    dense_background: np.ndarray,
+    sparse: np.ndarray,
+    sparse_background: np.ndarray,
+    lexical: np.ndarray,
+    mask: np.ndarray,
+) -> Relevance:
     """Relevance of the best chunk within mask; a leg without background passages counts zero."""
     if not mask.any():
         return NOTHING
-    return Relevance(dense_margin=margin(dense[mask], dense_background),
-                     sparse_margin=margin(sparse[mask], sparse_background),
-                     lexical=float(lexical[mask].max()))
+    return Relevance(
+        dense_margin=margin(dense[mask], dense_background),
+        sparse_margin=margin(sparse[mask], sparse_background),
+        lexical=float(lexical[mask].max()),
+    )

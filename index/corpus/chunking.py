@@ -1,4 +1,5 @@
 """Split documents into citable chunks: sentence windows inside each paragraph."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,11 +38,19 @@ def chunk_documents(documents: list[Document]) -> list[Chunk]:
     for doc in documents:
         for paragraph in doc.paragraphs:
             for first, count, text in sentence_windows(paragraph.text):
-                chunks.append(Chunk(
-                    id=len(chunks), doc=doc.id, doc_title=doc.info.title, section=paragraph.section,
-                    paragraph=paragraph.number, first_sentence=first, sentences=count, text=text,
-                    doc_byline=doc.info.byline,
-                ))
+                chunks.append(
+                    Chunk(
+                        id=len(chunks),
+                        doc=doc.id,
+                        doc_title=doc.info.title,
+                        section=paragraph.section,
+                        paragraph=paragraph.number,
+                        first_sentence=first,
+                        sentences=count,
+                        text=text,
+                        doc_byline=doc.info.byline,
+                    )
+                )
     return chunks
 
 
@@ -55,7 +64,7 @@ def sentence_windows(text: str) -> list[tuple[int, int, str]]:
     windows: list[tuple[int, int, str]] = []
     for first in range(len(sentences)):
         window, count = sentences[first], 1
-        for following in sentences[first + 1:first + WINDOW_SENTENCES]:
+        for following in sentences[first + 1 : first + WINDOW_SENTENCES]:
             if len(window) + len(following) > MAX_WINDOW_CHARS:
                 break
             window, count = verbatim_span(text, window, following), count + 1

@@ -1,4 +1,5 @@
 """Turn a scraped article page into clean Markdown: article text and section headings only."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Documents on disk: plain text or Markdown with YAML front matter."""
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,8 @@ class Document:
 def load_documents(data_dir: Path) -> list[Document]:
     """Every readable document under data_dir, sorted by id; README files are skipped."""
     paths = sorted(
-        p for p in Path(data_dir).rglob("*")
+        p
+        for p in Path(data_dir).rglob("*")
         if p.is_file() and p.suffix.lower() in SUFFIXES and p.stem.lower() != "readme"
     )
     documents = [read_document(p) for p in paths]
@@ -103,7 +105,7 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
         raise DocumentError(f"{path}: front matter is not valid YAML ({exc})") from exc
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: front matter must be a mapping")
-    return meta, text[match.end():]
+    return meta, text[match.end() :]
 
 
 def html_article(html: str, path: Path) -> tuple[dict, str]:

@@ -1,4 +1,5 @@
 """Script-aware text helpers: sentence splitting, script detection, normalisation."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ def split_sentences(text: str) -> list[str]:
     start = 0
     for match in _SENTENCE_END.finditer(text):
         end = match.end()
-        if end > start and text[start:match.start()].strip():
+        if end > start and text[start : match.start()].strip():
             pieces.append(text[start:end])
             start = end
     if text[start:].strip():

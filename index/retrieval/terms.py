@@ -10,6 +10,7 @@ A Chinese chunk gets five fields:
 A question is turned into terms of the field its script belongs to, plus its place ids, name keys
 and dates.
 """
+
 from __future__ import annotations
 
 import logging
@@ -110,7 +111,7 @@ def hangul_grams(text: str) -> list[str]:
     grams: list[str] = []
     for run in HANGUL_RUN.findall(text):
         grams.extend(run)
-        grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+        grams.extend(run[i : i + 2] for i in range(len(run) - 1))
     return grams
 
 
@@ -120,8 +121,14 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     words = [w for w in _jieba().lcut(text) if _HAN.search(w) and w not in ZH_STOPWORDS]
     english = [g for w in words for g in english_glosses(w)] + english_terms(text)
     korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
-    return {"zh": chinese_words(text) + shared, "en": english + shared, "ko": korean + shared,
-            "ent": entities.find(text), "nm": names.passage_keys(text), "dt": dates.date_terms(text)}
+    return {
+        "zh": chinese_words(text) + shared,
+        "en": english + shared,
+        "ko": korean + shared,
+        "ent": entities.find(text),
+        "nm": names.passage_keys(text),
+        "dt": dates.date_terms(text),
+    }
 
 
 def query_terms(question: str) -> dict[str, list[str]]:

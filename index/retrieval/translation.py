@@ -7,6 +7,7 @@ CC-CEDICT glosses, longest phrase first ("south korea" -> 韩国 before "south" 
 Sino-Korean readings (대사 -> 大使). Only words the collection uses are candidates, which is what
 picks among a word's many dictionary senses.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -46,7 +47,7 @@ class QueryTranslator:
         stems, words, start = terms.english_terms(question), [], 0
         while start < len(stems):
             for size in range(min(MAX_PHRASE_WORDS, len(stems) - start), 0, -1):
-                candidates = self.by_phrase.get(tuple(stems[start:start + size]))
+                candidates = self.by_phrase.get(tuple(stems[start : start + size]))
                 if candidates:
                     words += candidates
                     start += size

@@ -1,4 +1,5 @@
 """Build an index generation from the documents in a data directory."""
+
 from __future__ import annotations
 
 import hashlib
@@ -64,8 +65,17 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     background_sparse = background_sparse_rows(live, embedder, background) if len(sparse) else SparseRows.empty()
     manifest["background_passages"] = background
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
-    generation = store.write_generation(index_dir, manifest, vectors, chunks, terms, background_vectors,
-                                        sparse, background_sparse, query_translation(live, manifest, terms))
+    generation = store.write_generation(
+        index_dir,
+        manifest,
+        vectors,
+        chunks,
+        terms,
+        background_vectors,
+        sparse,
+        background_sparse,
+        query_translation(live, manifest, terms),
+    )
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 
@@ -101,12 +111,16 @@ def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
         return None
     manifest = live.manifest
     same_recipe = (manifest.get("model"), manifest.get("chunker"), manifest.get("terms")) == (
-        model, CHUNKER_VERSION, TERMS_VERSION)
+        model,
+        CHUNKER_VERSION,
+        TERMS_VERSION,
+    )
     return live if same_recipe else None
 
 
-def encode_reusing(live: store.StoredIndex | None, embedder: Embedder,
-                   chunks: list[Chunk]) -> tuple[list[Encoding], int]:
+def encode_reusing(
+    live: store.StoredIndex | None, embedder: Embedder, chunks: list[Chunk]
+) -> tuple[list[Encoding], int]:
     """Encode chunks, taking unchanged ones from the live generation."""
     known = previous_encodings(live)
     keys = [passage_text(c) for c in chunks]
@@ -114,8 +128,11 @@ def encode_reusing(live: store.StoredIndex | None, embedder: Embedder,
     vectors = embedder.embed_passages([keys[i] for i in missing])
     sparse = sparse_rows(embedder, [chunks[i].text for i in missing])
     for n, i in enumerate(missing):
-        known[keys[i]] = Encoding(vectors[n], None if sparse is None else (sparse.indices[n], sparse.weights[n]),
-                                  passage_terms(chunks[i].text))
+        known[keys[i]] = Encoding(
+            vectors[n],
+            None if sparse is None else (sparse.indices[n], sparse.weights[n]),
+            passage_terms(chunks[i].text),
+        )
     return [known[key] for key in keys], len(chunks) - len(missing)
 
 
@@ -125,16 +142,20 @@ def previous_encodings(live: store.StoredIndex | None) -> dict[str, Encoding]:
     matrix = live.vectors.reconstruct_n(0, live.vectors.ntotal)
     sparse = live.sparse if len(live.sparse) == len(live.chunks) else None
     return {
-        passage_text(c): Encoding(matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]),
-                                  live.terms[i])
+        passage_text(c): Encoding(
+            matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]), live.terms[i]
+        )
         for i, c in enumerate(live.chunks)
     }
 
 
 def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, background: list[str]) -> SparseRows:
     """Latent terms of the background passages, reused when the live generation kept the same ones."""
-    if live is not None and live.manifest.get("background_passages") == background \
-            and len(live.background_sparse) == len(background):
+    if (
+        live is not None
+        and live.manifest.get("background_passages") == background
+        and len(live.background_sparse) == len(background)
+    ):
         return live.background_sparse
     return sparse_rows(embedder, background) or SparseRows.empty()
 

@@ -8,6 +8,7 @@ Layout of an index directory:
     generations/<id>/manifest.json   written last: a generation without it is unfinished
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 """
+
 from __future__ import annotations
 
 import json
@@ -55,9 +56,17 @@ class StoredIndex:
     path: Path
 
 
-def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunks: list[Chunk],
-                     terms: list[dict[str, list[str]]], background: np.ndarray, sparse: SparseRows,
-                     background_sparse: SparseRows, translation: dict) -> Path:
+def write_generation(
+    index_dir: Path,
+    manifest: dict,
+    vectors: np.ndarray,
+    chunks: list[Chunk],
+    terms: list[dict[str, list[str]]],
+    background: np.ndarray,
+    sparse: SparseRows,
+    background_sparse: SparseRows,
+    translation: dict,
+) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
@@ -69,16 +78,20 @@ def write_generation(index_dir: Path, manifest: dict, vectors: np.ndarray, chunk
     faiss.write_index(flat, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     with open(target / SPARSE, "wb") as out:
-        np.savez(out, indices=sparse.indices, weights=sparse.weights,
-                 background_indices=background_sparse.indices, background_weights=background_sparse.weights)
+        np.savez(
+            out,
+            indices=sparse.indices,
+            weights=sparse.weights,
+            background_indices=background_sparse.indices,
+            background_weights=background_sparse.weights,
+        )
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION):
         _fsync_file(target / name)
-    full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]),
-                     "chunks": len(chunks), **manifest}
+    full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]), "chunks": len(chunks), **manifest}
     _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
@@ -130,9 +143,17 @@ def load(index_dir: Path) -> StoredIndex:
     if problem:
         raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
     terms = [row.pop("terms") for row in rows]
-    return StoredIndex(manifest=manifest, vectors=vectors, chunks=[Chunk(**row) for row in rows],
-                       terms=terms, background=background, sparse=sparse,
-                       background_sparse=background_sparse, translation=translation, path=path)
+    return StoredIndex(
+        manifest=manifest,
+        vectors=vectors,
+        chunks=[Chunk(**row) for row in rows],
+        terms=terms,
+        background=background,
+        sparse=sparse,
+        background_sparse=background_sparse,
+        translation=translation,
+        path=path,
+    )
 
 
 def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
