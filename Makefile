@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run install test eval bench clean
+.PHONY: run install test eval bench messages clean
 
 run: $(VENV)/.installed
 	$(BIN)/citebot run
@@ -19,6 +19,16 @@ eval: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/citebot bench ../shared/eval/questions.jsonl
+
+# The bot's texts: extract msgids from bot/ and citebot/ into the template, merge it into each
+# language's catalog, compile the .mo files the bot loads. Translate new entries in the .po files,
+# then run it again. (citebot/bot is a link to bot/, which os.walk does not follow: no duplicates.)
+LOCALES_DIR := bot/locales
+messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --project=citebot \
+		--msgid-bugs-address="" -o $(LOCALES_DIR)/citebot.pot bot citebot
+	$(BIN)/pybabel update -D citebot -i $(LOCALES_DIR)/citebot.pot -d $(LOCALES_DIR) --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -D citebot -d $(LOCALES_DIR) --statistics
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

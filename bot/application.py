@@ -23,23 +23,26 @@ from telegram.ext import Application, ApplicationBuilder
 from citebot.services import open_library
 from citebot.settings import Settings
 
+from . import i18n
 from .handlers import DocumentLibrary, Handlers
+from .i18n import N_, Translator
 from .sending import FloodRetry
 from .store import QuestionLog
 
 logger = logging.getLogger(__name__)
 
+# (command, description): descriptions are translated per menu language when registered.
 PRIVATE_COMMANDS = (
-    BotCommand("start", "What this bot does"),
-    BotCommand("help", "What I know and how to ask"),
-    BotCommand("sources", "The documents I answer from"),
+    ("start", N_("What this bot does")),
+    ("help", N_("What I know and how to ask")),
+    ("sources", N_("The documents I answer from")),
 )
 GROUP_COMMANDS = (
-    BotCommand("ask", "Ask a question about the documents"),
-    BotCommand("help", "What I know and how to ask"),
-    BotCommand("sources", "The documents I answer from"),
+    ("ask", N_("Ask a question about the documents")),
+    ("help", N_("What I know and how to ask")),
+    ("sources", N_("The documents I answer from")),
 )
-ADMIN_COMMANDS = (*PRIVATE_COMMANDS, BotCommand("reindex", "Rebuild the search index"))
+ADMIN_COMMANDS = (*PRIVATE_COMMANDS, ("reindex", N_("Rebuild the search index")))
 
 
 class MissingTokenError(RuntimeError):
@@ -60,17 +63,37 @@ def file_url_for(base_url: str) -> str | None:
     return f"{head}/file/bot{tail}" if found else None
 
 
+def menu(commands: Iterable[tuple[str, str]], t: Translator) -> list[BotCommand]:
+    return [BotCommand(command, t.gettext(description)) for command, description in commands]
+
+
+def menu_languages() -> list[tuple[str | None, Translator]]:
+    """(Telegram language_code, translator): English is the menu for every other language."""
+    return [(None, i18n.translator(i18n.ENGLISH))] + [
+        (i18n.DOCUMENT_LANGUAGES[locale], i18n.translator(locale)) for locale in i18n.TRANSLATED_LOCALES
+    ]
+
+
 async def register_commands(application: Application, admin_user_ids: Iterable[int]) -> None:
-    """Command menus: one for private chats, one for groups, and /reindex for each admin."""
+    """Command menus in each language: private chats, groups, and /reindex for each admin."""
     bot = application.bot
-    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeDefault())
-    await bot.set_my_commands(PRIVATE_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-    await bot.set_my_commands(GROUP_COMMANDS, scope=BotCommandScopeAllGroupChats())
-    for admin_id in sorted(admin_user_ids):
-        try:
-            await bot.set_my_commands(ADMIN_COMMANDS, scope=BotCommandScopeChat(chat_id=admin_id))
-        except TelegramError as error:
-            logger.warning("Could not set the admin command menu for user %s: %s", admin_id, error)
+    for language_code, t in menu_languages():
+        await bot.set_my_commands(
+            menu(PRIVATE_COMMANDS, t), scope=BotCommandScopeDefault(), language_code=language_code
+        )
+        await bot.set_my_commands(
+            menu(PRIVATE_COMMANDS, t), scope=BotCommandScopeAllPrivateChats(), language_code=language_code
+        )
+        await bot.set_my_commands(
+            menu(GROUP_COMMANDS, t), scope=BotCommandScopeAllGroupChats(), language_code=language_code
+        )
+        for admin_id in sorted(admin_user_ids):
+            try:
+                await bot.set_my_commands(
+                    menu(ADMIN_COMMANDS, t), scope=BotCommandScopeChat(chat_id=admin_id), language_code=language_code
+                )
+            except TelegramError as error:
+                logger.warning("Could not set the admin command menu for user %s: %s", admin_id, error)
 
 
 def build_application(settings: Settings, library: DocumentLibrary, store: QuestionLog) -> Application:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from babel import Locale, UnknownLocaleError
+
 from citebot.index.answering.answer import Answer
 from citebot.index.corpus.documents import DocumentInfo
-from citebot.index.corpus.text import script_of, split_sentences
+from citebot.index.corpus.text import split_sentences
+
+from .i18n import Translator
 
 MAX_MESSAGE_UTF16 = 4096
 MAX_QUESTION_CHARS = 1000
@@ -16,16 +21,8 @@ MAX_EXCERPTS = 3
 QUOTE_PREVIEW_CHARS = 80
 
 BLOCK_SEPARATOR = "\n\n"
-_LANGUAGES = {
-    "zh": "Chinese",
-    "en": "English",
-    "ko": "Korean",
-    "mn": "Mongolian",
-    "ru": "Russian",
-    "ja": "Japanese",
-    "fr": "French",
-    "de": "German",
-}
+# Markup that translated texts may carry; anything else in them is plain text.
+_INLINE_MARKUP = re.compile(r"<(b|i|code)>(.*?)</\1>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -164,9 +161,28 @@ def shorten(text: str, limit: int = QUOTE_PREVIEW_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def answer_blocks(answer: Answer) -> list[Block]:
+def fill(template: str, **values: object) -> str:
+    """A translated HTML template with its %(name)s placeholders filled by escaped values."""
+    return template % {name: escape(str(value)) for name, value in values.items()}
+
+
+def markup_spans(source: str) -> Block:
+    """Spans of a translated text that may mark words with <b>, <i> or <code> (escaped otherwise)."""
+    spans: list[Span] = []
+    position = 0
+    for match in _INLINE_MARKUP.finditer(source):
+        if match.start() > position:
+            spans.append(Span(html.unescape(source[position : match.start()])))
+        spans.append(Span(html.unescape(match.group(2)), (match.group(1),)))
+        position = match.end()
+    if position < len(source):
+        spans.append(Span(html.unescape(source[position:])))
+    return tuple(spans)
+
+
+def answer_blocks(t: Translator, answer: Answer) -> list[Block]:
     if not answer.answered:
-        return decline_blocks(answer.question)
+        return decline_blocks(t, answer.question)
     blocks: list[Block] = [(Span(answer.text),)] if answer.text.strip() else []
     for number, excerpt in enumerate(answer.excerpts[:MAX_EXCERPTS], start=1):
         blocks.append(
@@ -176,42 +192,28 @@ def answer_blocks(answer: Answer) -> list[Block]:
                 Span(excerpt.citation(), ("i",)),
             )
         )
-    return blocks or decline_blocks(answer.question)
+    return blocks or decline_blocks(t, answer.question)
 
 
-# The decline speaks the question's language (by script): (before the question, after it, hint).
-DECLINES = {
-    "latin": (
-        "I couldn't find an answer to “",
-        "” in my documents.",
-        "Try asking it another way, or see /sources for what I know about.",
-    ),
-    "han": ("我在文档中没有找到“", "”的答案。", "可以换个问法,或用 /sources 查看我所依据的文档。"),
-    "hangul": (
-        "문서에서 “",
-        "”에 대한 답을 찾지 못했습니다.",
-        "다르게 물어보시거나 /sources 로 제가 참고하는 문서를 확인해 보세요.",
-    ),
-    "cyrillic": (
-        "Баримт бичгүүдээс “",
-        "” асуултын хариултыг олсонгүй.",
-        "Өөрөөр асууж үзэх эсвэл /sources командаар баримт бичгүүдийг харна уу.",
-    ),
-}
+def decline_blocks(t: Translator, question: str) -> list[Block]:
+    return [
+        markup_spans(
+            fill(
+                t.gettext("I couldn't find an answer to “<i>%(question)s</i>” in my documents."),
+                question=shorten(question),
+            )
+        ),
+        (Span(t.gettext("Try asking it another way, or see /sources for what I know about.")),),
+    ]
 
 
-def decline_blocks(question: str) -> list[Block]:
-    before, after, hint = DECLINES.get(script_of(question), DECLINES["latin"])
-    return [(Span(before), Span(shorten(question), ("i",)), Span(after)), (Span(hint),)]
-
-
-def render_answer(answer: Answer) -> list[str]:
+def render_answer(t: Translator, answer: Answer) -> list[str]:
     """The answer as one or more HTML messages: direct answer, then quoted, cited excerpts."""
-    return pack(answer_blocks(answer))
+    return pack(answer_blocks(t, answer))
 
 
-def start_text() -> str:
-    return (
+def start_text(t: Translator) -> str:
+    return t.gettext(
         "<b>Hello!</b> I answer questions about a small collection of documents. "
         "My answers use the documents' own sentences, and I quote the passages I used "
         "so you can check them.\n\n"
@@ -219,28 +221,45 @@ def start_text() -> str:
     )
 
 
-def help_messages(documents: Sequence[DocumentInfo], bot_username: str) -> list[str]:
-    blocks: list[Block] = [(Span("What I know", ("b",)),)]
+def help_messages(t: Translator, documents: Sequence[DocumentInfo], bot_username: str) -> list[str]:
+    blocks: list[Block] = [(Span(t.gettext("What I know"), ("b",)),)]
     blocks += [(Span("• "), *document_title_spans(doc)) for doc in documents] or [
-        (Span("No documents are loaded yet."),)
+        (Span(t.gettext("No documents are loaded yet.")),)
     ]
     blocks += [
-        (Span("How to ask", ("b",)),),
-        (Span("In a private chat, just send me your question."),),
-        (
-            Span("In a group, write "),
-            Span("/ask your question", ("code",)),
-            Span(f" (or /ask@{bot_username} …), or reply to one of my messages with a follow-up."),
+        (Span(t.gettext("How to ask"), ("b",)),),
+        (Span(t.gettext("In a private chat, just send me your question.")),),
+        markup_spans(
+            fill(
+                t.gettext(
+                    "In a group, write <code>/ask your question</code> (or /ask@%(bot)s …), "
+                    "or reply to one of my messages with a follow-up."
+                ),
+                bot=bot_username,
+            )
         ),
         (
             Span(
-                f"I answer with the documents' own sentences, followed by up to {MAX_EXCERPTS} quoted "
-                f"excerpts with their document, section and paragraph. If the documents don't cover "
-                f"a question, I say so. Questions can be up to {MAX_QUESTION_CHARS} characters; start one "
-                f"with #document-id (see /sources) to ask that document only."
+                t.ngettext(
+                    "I answer with the documents' own sentences, followed by up to %(n)d quoted excerpt "
+                    "with its document, section and paragraph.",
+                    "I answer with the documents' own sentences, followed by up to %(n)d quoted excerpts "
+                    "with their document, section and paragraph.",
+                    MAX_EXCERPTS,
+                )
+                % {"n": MAX_EXCERPTS}
             ),
         ),
-        (Span("/sources lists the documents with their publication, date and source."),),
+        (
+            Span(
+                t.gettext(
+                    "If the documents don't cover a question, I say so. Questions can be up to %(limit)d "
+                    "characters; start one with #document-id (see /sources) to ask that document only."
+                )
+                % {"limit": MAX_QUESTION_CHARS}
+            ),
+        ),
+        (Span(t.gettext("/sources lists the documents with their publication, date and source.")),),
     ]
     return pack(blocks)
 
@@ -252,86 +271,104 @@ def document_title_spans(doc: DocumentInfo) -> tuple[Span, ...]:
     return spans
 
 
-def sources_messages(documents: Sequence[DocumentInfo]) -> list[str]:
+def sources_messages(t: Translator, documents: Sequence[DocumentInfo]) -> list[str]:
     if not documents:
-        return ["No documents are loaded yet."]
-    blocks: list[Block] = [(Span(f"Documents I know ({len(documents)})", ("b",)),)]
+        return [escape(t.gettext("No documents are loaded yet."))]
+    count = len(documents)
+    heading = t.ngettext("Documents I know (%(n)d)", "Documents I know (%(n)d)", count) % {"n": count}
+    blocks: list[Block] = [(Span(heading, ("b",)),)]
     for number, doc in enumerate(documents, start=1):
         details = [
-            ("Original title", doc.original_title),
-            ("Publication", doc.publication),
-            ("Date", doc.date),
-            ("Language", language_name(doc.language)),
-            ("Source", doc.source),
+            (t.gettext("Original title"), doc.original_title),
+            (t.gettext("Publication"), doc.publication),
+            (t.gettext("Date"), doc.date),
+            (t.gettext("Language"), language_name(t, doc.language)),
+            (t.gettext("Source"), doc.source),
         ]
         lines = tuple(Span(f"\n{label}: {value}") for label, value in details if value)
-        ask_one = (Span("\nTo ask only this one, start with "), Span(f"#{doc.id}", ("code",)))
-        blocks.append((Span(f"{number}. {doc.title}", ("b",)), *lines, *ask_one))
+        ask_one = markup_spans(fill(t.gettext("To ask only this one, start with <code>#%(doc)s</code>"), doc=doc.id))
+        blocks.append((Span(f"{number}. {doc.title}", ("b",)), *lines, Span("\n"), *ask_one))
     return pack(blocks)
 
 
-def unknown_document_text(doc: str, known: Sequence[str]) -> str:
-    names = ", ".join(f"<code>#{escape(d)}</code>" for d in known) or "none"
-    return f"I have no document <code>#{escape(doc)}</code>. Documents: {names}."
+def unknown_document_text(t: Translator, doc: str, known: Sequence[str]) -> str:
+    names = ", ".join(f"<code>#{escape(d)}</code>" for d in known) or escape(t.gettext("none"))
+    template = t.gettext("I have no document <code>#%(doc)s</code>. Documents: %(names)s.")
+    return template % {"doc": escape(doc), "names": names}
 
 
-def language_name(code: str) -> str:
-    name = _LANGUAGES.get(code.split("-")[0].lower()) if code else None
+def language_name(t: Translator, code: str) -> str:
+    """A document's language in the reader's language: "Chinese (zh)", "中文 (zh)"."""
+    if not code:
+        return code
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(t.locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return code
     return f"{name} ({code})" if name else code
 
 
-def ask_usage_text() -> str:
-    return (
+def ask_usage_text(t: Translator) -> str:
+    return t.gettext(
         "Put your question after the command, for example:\n"
         "<code>/ask your question</code>\n"
         "You can also reply to one of my messages with a follow-up question."
     )
 
 
-def empty_question_text() -> str:
-    return "Your question is empty. Send me a question in words; /sources lists what I know about."
+def empty_question_text(t: Translator) -> str:
+    return escape(t.gettext("Your question is empty. Send me a question in words; /sources lists what I know about."))
 
 
-def too_long_question_text(length: int) -> str:
-    return (
-        f"Your question is {length} characters long. Please keep it under "
-        f"{MAX_QUESTION_CHARS} characters and ask one thing at a time."
+def too_long_question_text(t: Translator, length: int) -> str:
+    return escape(
+        t.gettext(
+            "Your question is %(length)d characters long. Please keep it under %(limit)d characters "
+            "and ask one thing at a time."
+        )
+        % {"length": length, "limit": MAX_QUESTION_CHARS}
     )
 
 
-def non_text_text() -> str:
-    return "I can only read text. Please send your question as a text message."
+def non_text_text(t: Translator) -> str:
+    return escape(t.gettext("I can only read text. Please send your question as a text message."))
 
 
-def unknown_command_text() -> str:
-    return "I don't know that command. /help lists what I can do."
+def unknown_command_text(t: Translator) -> str:
+    return escape(t.gettext("I don't know that command. /help lists what I can do."))
 
 
-def error_text() -> str:
-    return "Sorry, something went wrong while handling your message. Please try again in a moment."
+def error_text(t: Translator) -> str:
+    return escape(t.gettext("Sorry, something went wrong while handling your message. Please try again in a moment."))
 
 
-def reindex_refused_text() -> str:
-    return "Only the bot's administrators can rebuild the index."
+def reindex_refused_text(t: Translator) -> str:
+    return escape(t.gettext("Only the bot's administrators can rebuild the index."))
 
 
-def reindex_started_text() -> str:
-    return (
-        "Rebuilding the index… I keep answering questions from the current index meanwhile "
-        "and will tell you when the new one is live."
+def reindex_started_text(t: Translator) -> str:
+    return escape(
+        t.gettext(
+            "Rebuilding the index… I keep answering questions from the current index meanwhile "
+            "and will tell you when the new one is live."
+        )
     )
 
 
-def reindex_running_text() -> str:
-    return "A rebuild is already running. I'll tell you when it is done."
+def reindex_running_text(t: Translator) -> str:
+    return escape(t.gettext("A rebuild is already running. I'll tell you when it is done."))
 
 
-def reindex_done_text(documents: int, chunks: int, seconds: float) -> str:
-    noun = "document" if documents == 1 else "documents"
-    return f"The new index is live: <b>{documents}</b> {noun}, <b>{chunks}</b> chunks, built in {seconds:.1f} s."
+def reindex_done_text(t: Translator, documents: int, chunks: int, seconds: float) -> str:
+    return t.ngettext(
+        "The new index is live: <b>%(documents)d</b> document, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
+        "The new index is live: <b>%(documents)d</b> documents, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
+        documents,
+    ) % {"documents": documents, "chunks": chunks, "seconds": f"{seconds:.1f}"}
 
 
-def reindex_failed_text(problem: str | None = None) -> str:
+def reindex_failed_text(t: Translator, problem: str | None = None) -> str:
     """`problem` is a data problem the admin can fix (a file that cannot be read), shown to them."""
-    reason = f" {escape(problem)}." if problem else " The details are in the bot's log."
-    return f"The rebuild failed; the previous index is still in use.{reason}"
+    failed = escape(t.gettext("The rebuild failed; the previous index is still in use."))
+    reason = escape(problem) + "." if problem else escape(t.gettext("The details are in the bot's log."))
+    return f"{failed} {reason}"

@@ -21,7 +21,8 @@ from citebot.index.corpus.documents import DocumentError, DocumentInfo
 from citebot.index.storage.build import BuildReport
 from citebot.index.library import ReindexInProgress
 
-from . import formatting
+from . import formatting, i18n
+from .i18n import Translator
 from .sending import reply_html, typing
 from .store import QuestionLog
 
@@ -93,21 +94,30 @@ class Handlers:
         )
         application.add_error_handler(self.on_error)
 
+    async def texts(self, update: object) -> Translator:
+        """The translator for whoever sent the update: their Telegram language, else English."""
+        user = update.effective_user if isinstance(update, Update) else None
+        return i18n.translator(i18n.locale_for(user.language_code if user else None))
+
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reply_html(update.effective_message, [formatting.start_text()])
+        t = await self.texts(update)
+        await reply_html(update.effective_message, [formatting.start_text(t)])
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        t = await self.texts(update)
         documents = await asyncio.to_thread(self.library.documents)
-        await reply_html(update.effective_message, formatting.help_messages(documents, context.bot.username))
+        await reply_html(update.effective_message, formatting.help_messages(t, documents, context.bot.username))
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        t = await self.texts(update)
         documents = await asyncio.to_thread(self.library.documents)
-        await reply_html(update.effective_message, formatting.sources_messages(documents))
+        await reply_html(update.effective_message, formatting.sources_messages(t, documents))
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         question = text_after_command(update.effective_message)
         if not question.strip():
-            await reply_html(update.effective_message, [formatting.ask_usage_text()])
+            t = await self.texts(update)
+            await reply_html(update.effective_message, [formatting.ask_usage_text(t)])
             return
         await self.answer_question(update, context, question)
 
@@ -119,25 +129,26 @@ class Handlers:
             await self.answer_question(update, context, update.effective_message.text)
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reply_html(update.effective_message, [formatting.non_text_text()])
+        await reply_html(update.effective_message, [formatting.non_text_text(await self.texts(update))])
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await reply_html(update.effective_message, [formatting.unknown_command_text()])
+        await reply_html(update.effective_message, [formatting.unknown_command_text(await self.texts(update))])
 
     async def answer_question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         message = update.effective_message
+        t = await self.texts(update)
         question = question.strip()
         if is_blank(question):
-            await reply_html(message, [formatting.empty_question_text()])
+            await reply_html(message, [formatting.empty_question_text(t)])
             return
         if len(question) > formatting.MAX_QUESTION_CHARS:
-            await reply_html(message, [formatting.too_long_question_text(len(question))])
+            await reply_html(message, [formatting.too_long_question_text(t, len(question))])
             return
         doc, question = document_prefix(question)
         if doc is not None:
             known = [d.id for d in await asyncio.to_thread(self.library.documents)]
             if doc not in known:
-                await reply_html(message, [formatting.unknown_document_text(doc, known)])
+                await reply_html(message, [formatting.unknown_document_text(t, doc, known)])
                 return
         earlier = await self.earlier_question(message, context.bot.id)
         started = time.perf_counter()
@@ -145,7 +156,7 @@ class Handlers:
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
-        sent = await reply_html(message, formatting.render_answer(answer))
+        sent = await reply_html(message, formatting.render_answer(t, answer))
         await self.remember(message.chat_id, sent, question)
 
     async def earlier_question(self, message: Message, bot_id: int) -> str | None:
@@ -182,34 +193,36 @@ class Handlers:
     async def reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         user = update.effective_user
+        t = await self.texts(update)
         if user is None or user.id not in self.admin_user_ids:
             logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
-            await reply_html(message, [formatting.reindex_refused_text()])
+            await reply_html(message, [formatting.reindex_refused_text(t)])
             return
         if self._reindexing.locked():
-            await reply_html(message, [formatting.reindex_running_text()])
+            await reply_html(message, [formatting.reindex_running_text(t)])
             return
         async with self._reindexing:
-            await reply_html(message, [formatting.reindex_started_text()])
-            await reply_html(message, [await self.rebuild(user.id)])
+            await reply_html(message, [formatting.reindex_started_text(t)])
+            await reply_html(message, [await self.rebuild(t, user.id)])
 
-    async def rebuild(self, user_id: int) -> str:
+    async def rebuild(self, t: Translator, user_id: int) -> str:
         logger.info("Reindex started by admin %s", user_id)
         try:
             report = await asyncio.to_thread(self.library.reindex)
         except ReindexInProgress:
-            return formatting.reindex_running_text()
+            return formatting.reindex_running_text(t)
         except DocumentError as error:
             logger.warning("Reindex failed: %s", error)
-            return formatting.reindex_failed_text(str(error))
+            return formatting.reindex_failed_text(t, str(error))
         except Exception:
             logger.exception("Reindex failed")
-            return formatting.reindex_failed_text()
+            return formatting.reindex_failed_text(t)
         logger.info("Reindex done: %s", report)
-        return formatting.reindex_done_text(report.documents, report.chunks, report.seconds)
+        return formatting.reindex_done_text(t, report.documents, report.chunks, report.seconds)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("Error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_message:
+            t = i18n.translator(i18n.locale_for(update.effective_user.language_code if update.effective_user else None))
             with contextlib.suppress(TelegramError):
-                await reply_html(update.effective_message, [formatting.error_text()])
+                await reply_html(update.effective_message, [formatting.error_text(t)])

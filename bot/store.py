@@ -37,6 +37,21 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (chat_id, message_id)
     );
     """,
+    # Readers' own settings: the language chosen with /lang (NULL: Telegram's language_code), and
+    # the one-time notices each reader has been shown.
+    """
+    CREATE TABLE reader_languages (
+        user_id INTEGER PRIMARY KEY,
+        locale TEXT NOT NULL,
+        chosen_at TEXT NOT NULL
+    );
+    CREATE TABLE reader_notices (
+        user_id INTEGER NOT NULL,
+        notice TEXT NOT NULL,
+        shown_at TEXT NOT NULL,
+        PRIMARY KEY (user_id, notice)
+    );
+    """,
 )
 
 REMEMBERED_ANSWERS_PER_CHAT = 1000
@@ -150,6 +165,29 @@ class QuestionLog:
             row = await cursor.fetchone()
         return row[0] if row else None
 
+    async def reader_locale(self, user_id: int) -> str | None:
+        """The locale a reader chose with /lang, or None if they never did."""
+        async with self.db.execute("SELECT locale FROM reader_languages WHERE user_id = ?", (user_id,)) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def set_reader_locale(self, user_id: int, locale: str) -> None:
+        await self.db.execute(
+            "INSERT INTO reader_languages (user_id, locale, chosen_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, chosen_at = excluded.chosen_at",
+            (user_id, locale, _now()),
+        )
+        await self.db.commit()
+
+    async def claim_notice(self, user_id: int, notice: str) -> bool:
+        """True the first time a reader is to be shown `notice`, False ever after."""
+        cursor = await self.db.execute(
+            "INSERT OR IGNORE INTO reader_notices (user_id, notice, shown_at) VALUES (?, ?, ?)",
+            (user_id, notice, _now()),
+        )
+        await self.db.commit()
+        return cursor.rowcount == 1
+
     async def count(self) -> int:
         async with self.db.execute("SELECT COUNT(*) FROM questions") as cursor:
             (total,) = await cursor.fetchone()
@@ -190,6 +228,10 @@ class QuestionSummary:
     answered: int
     by_chat_type: dict[str, int]
     median_latency_ms: int
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _logged_question(row: Sequence) -> LoggedQuestion:

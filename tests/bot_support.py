@@ -5,8 +5,11 @@ from __future__ import annotations
 from tests.botapi_stub import Chat, User
 
 ADMIN = User(id=1001, first_name="Ada", language_code="en")
-ALICE = User(id=2002, first_name="Alice", language_code="zh-hans")
+ALICE = User(id=2002, first_name="Alice", language_code="en")
 BOB = User(id=3003, first_name="Bob", language_code=None)
+BATAA = User(id=4004, first_name="Батаа", language_code="mn")
+MINJI = User(id=5005, first_name="민지", language_code="ko-KR")
+WEI = User(id=6006, first_name="伟", language_code="zh-hans")
 GROUP = Chat.group(-1001234567890, "Mongolia readers")
 
 MONGOLIA_DOC = """\

@@ -228,6 +228,10 @@ class BotApiStub:
             commands = self._state.commands.get((_scope_key(scope), language_code))
         return None if commands is None else [c["command"] for c in commands]
 
+    def commands_with_descriptions(self, scope: dict | None = None, language_code: str = "") -> list[dict]:
+        with self._changed:
+            return list(self._state.commands.get((_scope_key(scope), language_code), []))
+
     @property
     def confirmed_offset(self) -> int:
         with self._changed:

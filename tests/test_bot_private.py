@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from citebot.bot import i18n
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, render_answer, utf16_len
 from tests.bot_support import ALICE, LONG_ANSWER_QUESTION, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
 from tests.botapi_stub import BotApiStub, Chat
@@ -29,7 +30,7 @@ async def test_question_is_answered_with_quoted_cited_excerpts(stub, store):
     assert "[1] 蒙古与朝鲜半岛 (Test Gazette, 2025-11-04) — § 叛逃危机, ¶ 2" in reply.plain_text
     assert (CHAT.id, "typing") in stub.chat_actions
     [logged] = await store.recent(5)
-    assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "zh-hans")
+    assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "en")
     assert logged.answered and len(logged.cited_chunk_ids) == len(reply.blockquotes)
     assert logged.citations[0] == "mongolia#2"
     assert logged.latency_ms >= 0
@@ -55,7 +56,9 @@ async def test_long_answer_arrives_as_several_valid_messages(stub, library):
     expected = library.answer(LONG_ANSWER_QUESTION)
     assert sum(len(e.text) for e in expected.excerpts) > MAX_MESSAGE_UTF16
     stub.push_text(CHAT, ALICE, LONG_ANSWER_QUESTION)
-    parts = await stub.wait_for_messages(len(render_answer(expected)))
+    parts = await stub.wait_for_messages(
+        len(render_answer(i18n.translator(i18n.locale_for(ALICE.language_code)), expected))
+    )
     assert len(parts) >= 2
     assert all(utf16_len(part.text) <= MAX_MESSAGE_UTF16 for part in parts)
     assert parts[0].plain_text.startswith(expected.text[:20])

@@ -5,11 +5,13 @@ from dataclasses import replace
 
 import pytest
 
-from citebot.bot import formatting
+from citebot.bot import formatting, i18n
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
 from citebot.index.answering.answer import Answer, Excerpt
 from citebot.index.corpus.documents import DocumentInfo
 from tests.telegram_html import parse_html
+
+EN = i18n.translator(i18n.ENGLISH)
 
 DOC = DocumentInfo(
     id="mongolia",
@@ -50,7 +52,7 @@ def test_answer_comes_first_then_each_excerpt_quoted_and_cited():
             excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1),
         ),
     )
-    [message] = render_answer(answer)
+    [message] = render_answer(EN, answer)
     result = parsed(message)
     assert result.text.startswith("朝鲜召回了驻蒙古大使。")
     quotes = [e for e in result.entities if e["type"] == "blockquote"]
@@ -70,26 +72,26 @@ def test_citation_names_the_publication_and_date_when_known():
 
 def test_at_most_three_excerpts_are_shown():
     answer = Answer("q", True, "A.", tuple(excerpt(f"Excerpt {n}.", chunk_id=n) for n in range(5)))
-    [message] = render_answer(answer)
+    [message] = render_answer(EN, answer)
     assert message.count("<blockquote>") == 3
     assert "Excerpt 3." not in message
 
 
 @pytest.mark.parametrize(
-    "question, says",
+    "locale, question, says",
     [
-        ("今天乌兰巴托的天气怎么样?", "没有找到"),
-        ("오늘 서울 날씨 어때요?", "찾지 못했습니다"),
-        ("Маргааш цаг агаар ямар байх вэ?", "олсонгүй"),
+        ("zh_Hans", "今天乌兰巴托的天气怎么样?", "没有找到"),
+        ("ko", "오늘 서울 날씨 어때요?", "찾지 못했습니다"),
+        ("mn", "Маргааш цаг агаар ямар байх вэ?", "олсонгүй"),
     ],
 )
-def test_decline_speaks_the_language_of_the_question(question, says):
-    [message] = render_answer(Answer(question, False))
+def test_decline_speaks_the_readers_language(locale, question, says):
+    [message] = render_answer(i18n.translator(locale), Answer(question, False))
     assert says in parsed(message).text and question in parsed(message).text
 
 
 def test_declined_answer_has_no_quotes_and_names_the_question():
-    [message] = render_answer(Answer("How do I bake bread?", False))
+    [message] = render_answer(EN, Answer("How do I bake bread?", False))
     result = parsed(message)
     assert "<blockquote>" not in message
     assert "couldn't find" in result.text
@@ -99,9 +101,9 @@ def test_declined_answer_has_no_quotes_and_names_the_question():
 def test_markup_characters_in_every_field_are_escaped():
     nasty = "<b>AT&T</b> & <script>"
     answer = Answer(nasty, True, nasty, (Excerpt(nasty, "d", nasty, nasty, 1, 0.5, 0),))
-    [message] = render_answer(answer)
+    [message] = render_answer(EN, answer)
     assert parsed(message).text.count(nasty) == 4
-    [decline] = render_answer(Answer(nasty, False))
+    [decline] = render_answer(EN, Answer(nasty, False))
     assert nasty in parsed(decline).text
 
 
@@ -117,7 +119,7 @@ def test_long_answer_is_split_at_sentence_ends_into_valid_messages():
     sentence = "蒙古试图在朝鲜和韩国之间保持中立桥梁的地位，必须找到平衡理想主义与实用主义的路径。"
     long_text = sentence * 150
     answer = Answer("q", True, long_text, tuple(excerpt(long_text, chunk_id=n) for n in range(3)))
-    messages = render_answer(answer)
+    messages = render_answer(EN, answer)
     assert len(messages) >= 4
     texts = [parsed(m).text for m in messages]
     assert all(t.rstrip().endswith("。") or re.search(r"¶ \d+$", t.rstrip()) for t in texts)
@@ -142,7 +144,7 @@ def test_short_blocks_share_one_message():
 
 
 def test_sources_list_every_detail_of_each_document():
-    [message] = formatting.sources_messages([DOC, DocumentInfo(id="x", title="Second <doc>")])
+    [message] = formatting.sources_messages(EN, [DOC, DocumentInfo(id="x", title="Second <doc>")])
     text = parsed(message).text
     for value in (DOC.title, DOC.original_title, DOC.publication, DOC.date, "Chinese (zh)", DOC.source):
         assert value in text
@@ -150,19 +152,19 @@ def test_sources_list_every_detail_of_each_document():
 
 
 def test_help_lists_documents_and_how_to_ask_in_private_and_groups():
-    [message] = formatting.help_messages([DOC], "citebot_test_bot")
+    [message] = formatting.help_messages(EN, [DOC], "citebot_test_bot")
     text = parsed(message).text
     assert DOC.title in text and DOC.original_title in text
     assert "private chat" in text and "/ask your question" in text and "/ask@citebot_test_bot" in text
 
 
 def test_too_long_question_reply_says_the_limit():
-    text = parsed(formatting.too_long_question_text(6000)).text
+    text = parsed(formatting.too_long_question_text(EN, 6000)).text
     assert "6000" in text and str(formatting.MAX_QUESTION_CHARS) in text
 
 
 def test_reindex_done_reports_the_counts():
-    text = parsed(formatting.reindex_done_text(2, 17, 3.25)).text
+    text = parsed(formatting.reindex_done_text(EN, 2, 17, 3.25)).text
     assert "2 documents" in text and "17 chunks" in text and "3.2 s" in text
 
 
@@ -182,4 +184,4 @@ def test_reindex_done_reports_the_counts():
     ],
 )
 def test_fixed_replies_are_valid_telegram_html(name: str):
-    assert parsed(getattr(formatting, name)()).text.strip()
+    assert parsed(getattr(formatting, name)(EN)).text.strip()
