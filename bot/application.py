@@ -10,6 +10,7 @@ import signal
 from collections.abc import AsyncIterator, Iterable
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllGroupChats,
     BotCommandScopeAllPrivateChats,
@@ -26,6 +27,7 @@ from citebot.settings import Settings
 from . import i18n
 from .handlers import DocumentLibrary, Handlers
 from .i18n import N_, Translator
+from .resilience import retry_until_done
 from .sending import FloodRetry
 from .store import QuestionLog
 
@@ -55,6 +57,18 @@ def require_token(settings: Settings) -> str:
             "No Telegram bot token: set TELEGRAM_BOT_TOKEN in the environment or in .env (get one from @BotFather)."
         )
     return settings.telegram_bot_token
+
+
+async def check_token(settings: Settings) -> str:
+    """Asks Telegram who the bot is (getMe), retrying while Telegram is unreachable; returns its
+    username. Raises InvalidToken at once if Telegram rejects the token."""
+
+    async def get_me() -> str:
+        base_url = settings.telegram_api_base_url or "https://api.telegram.org/bot"
+        async with Bot(require_token(settings), base_url=base_url) as bot:
+            return bot.username
+
+    return await retry_until_done(get_me, "Checking the bot token")
 
 
 def file_url_for(base_url: str) -> str | None:

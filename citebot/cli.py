@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from . import __version__
+from . import __version__, redaction
 from .settings import Settings
 
 NO_TOKEN = """\
@@ -65,8 +65,20 @@ def run() -> None:
         sys.exit(2)
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from citebot.bot.application import run_bot
+    redaction.install(settings.telegram_bot_token)
+    import asyncio
 
+    from telegram.error import InvalidToken
+
+    from citebot.bot.application import check_token, run_bot
+
+    try:  # before anything slow, such as building the index
+        asyncio.run(check_token(settings))
+    except InvalidToken:
+        raise click.ClickException(
+            "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE), "
+            "and TELEGRAM_API_BASE_URL if you set it."
+        ) from None
     run_bot(settings)
 
 

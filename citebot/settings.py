@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -14,7 +14,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_bot_token: str | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN", repr=False)
+    # Docker secrets and systemd credentials hand the token over as a file, out of the environment.
+    telegram_bot_token_file: Path | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN_FILE")
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
     admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias="ADMIN_USER_IDS")
     data_dir: Path = Field(default=REPO_ROOT / "data", validation_alias="CITEBOT_DATA_DIR")
@@ -34,3 +36,20 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"ADMIN_USER_IDS must be comma-separated numeric user ids, got {value!r}") from exc
         return value
+
+    @model_validator(mode="after")
+    def _read_token_file(self) -> Settings:
+        path = self.telegram_bot_token_file
+        if path is None:
+            return self
+        if self.telegram_bot_token:
+            raise ValueError("set TELEGRAM_BOT_TOKEN or TELEGRAM_BOT_TOKEN_FILE, not both")
+        try:
+            token = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+            raise ValueError(f"TELEGRAM_BOT_TOKEN_FILE {path} cannot be read: {reason}") from None
+        if not token:
+            raise ValueError(f"TELEGRAM_BOT_TOKEN_FILE {path} is empty")
+        self.telegram_bot_token = token
+        return self

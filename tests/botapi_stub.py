@@ -3,6 +3,8 @@
 Tests push updates (as Telegram would deliver them to getUpdates) and read back what the bot
 sent. It rejects what Telegram rejects: bad HTML, over-long or empty texts, unknown chats,
 replies to missing messages, invalid command lists; and can answer with 429 flood errors.
+Faults can be injected per method (see "fault injection"): error codes, slow answers, dropped
+connections and bodies that are not JSON.
 Stricter than Telegram in one way: a bare "&" that starts no entity is refused.
 """
 
@@ -102,6 +104,7 @@ class ApiCall:
     params: dict
     status: int
     description: str = ""
+    injected: bool = False  # a fault the test asked for, not a mistake of the bot
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,34 @@ class SentMessage:
         return units[start:end].decode("utf-16-le")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """One kind of misbehaviour: "status" (an error answer), "slow", "drop" or "garbage"."""
+
+    kind: str
+    status: int = HTTPStatus.INTERNAL_SERVER_ERROR
+    retry_after: int | None = None
+    description: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class _FaultRule:
+    method: str
+    fault: Fault
+    times: int | None
+
+    def matches(self, method: str) -> bool:
+        if self.times == 0:
+            return False
+        return self.method == "*" or re.fullmatch(self.method, method, re.IGNORECASE) is not None
+
+    def take(self) -> Fault:
+        if self.times is not None:
+            self.times -= 1
+        return self.fault
+
+
 @dataclass
 class _State:
     updates: deque[dict] = field(default_factory=deque)
@@ -135,6 +166,7 @@ class _State:
     chat_actions: list[tuple[int, str]] = field(default_factory=list)
     commands: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     floods: deque[int] = field(default_factory=deque)
+    faults: list[_FaultRule] = field(default_factory=list)
     confirmed_offset: int = 0
     closed: bool = False
 
@@ -215,7 +247,8 @@ class BotApiStub:
     @property
     def rejected(self) -> list[ApiCall]:
         """Calls Telegram would have refused as wrong (flood-limit answers are not counted)."""
-        return [c for c in self.calls if c.status >= 400 and c.status != HTTPStatus.TOO_MANY_REQUESTS]
+        return [c for c in self.calls
+                if c.status >= 400 and c.status != HTTPStatus.TOO_MANY_REQUESTS and not c.injected]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -339,6 +372,51 @@ class BotApiStub:
             message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
         self._state.messages[(chat.id, message["message_id"])] = message
         return message
+
+    # -- fault injection (safety-bot) ---------------------------------------------------------
+    # Telegram as it is on a bad day: each rule matches calls by method name (case-insensitive;
+    # a regular expression, e.g. "send.*", or "*" for all) and spoils the next `times` of them
+    # (None: every one until `clear_faults`). Failed calls are recorded with injected=True, so
+    # `rejected` still lists only the bot's own mistakes.
+
+    def fail_next(self, method: str, status: int = 500, times: int | None = 1, *,
+                  retry_after: int | None = None) -> None:
+        """Answer with an error status (500, 502, 429 with retry_after, 401…) without doing the call."""
+        description = {401: "Unauthorized", 429: f"Too Many Requests: retry after {retry_after}"}.get(
+            status, f"{HTTPStatus(status).phrase}")
+        self._add_fault(method, Fault("status", status=status, retry_after=retry_after,
+                                      description=description), times)
+
+    def slow_next(self, method: str, seconds: float, times: int | None = 1) -> None:
+        """Do the call (a message is delivered), but send the answer only after `seconds`."""
+        self._add_fault(method, Fault("slow", seconds=seconds), times)
+
+    def drop_next(self, method: str, times: int | None = 1) -> None:
+        """Close the connection without an answer, before doing the call."""
+        self._add_fault(method, Fault("drop"), times)
+
+    def garble_next(self, method: str, times: int | None = 1) -> None:
+        """Answer 200 with a body that is not JSON (a proxy's error page), without doing the call."""
+        self._add_fault(method, Fault("garbage"), times)
+
+    def clear_faults(self) -> None:
+        with self._changed:
+            self._state.faults.clear()
+
+    def take_fault(self, method: str) -> Fault | None:
+        with self._changed:
+            for rule in self._state.faults:
+                if rule.matches(method):
+                    return rule.take()
+        return None
+
+    def record_fault(self, method: str, params: dict, fault: Fault) -> None:
+        status = {"drop": 0, "garbage": HTTPStatus.OK}.get(fault.kind, fault.status)
+        self._record(ApiCall(method, params, status, f"injected {fault.kind}", injected=True))
+
+    def _add_fault(self, method: str, fault: Fault, times: int | None) -> None:
+        with self._changed:
+            self._state.faults.append(_FaultRule(method, fault, times))
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -573,14 +651,38 @@ class _RequestHandler(BaseHTTPRequestHandler):
             return
         params = dict(parse_qsl(url.query))
         params.update(_form_params(self.headers.get("Content-Type", ""), body))
+        fault = stub.take_fault(method)
+        if fault is not None:
+            self._fail(stub, method, params, fault)
+            return
         status, payload = stub.handle(method, params)
         self._reply(status, payload)
 
+    def _fail(self, stub: BotApiStub, method: str, params: dict, fault: Fault) -> None:
+        """Misbehave as asked: see the fault injection section of BotApiStub."""
+        if fault.kind == "slow":
+            status, payload = stub.handle(method, params)  # done; only the answer is late
+            time.sleep(fault.seconds)
+            self._reply(status, payload)
+            return
+        stub.record_fault(method, params, fault)
+        if fault.kind == "drop":
+            self.close_connection = True  # no status line, no body: "Server disconnected"
+        elif fault.kind == "garbage":
+            self._reply_raw(HTTPStatus.OK, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+        else:
+            payload = {"ok": False, "error_code": fault.status, "description": fault.description}
+            if fault.retry_after is not None:
+                payload["parameters"] = {"retry_after": fault.retry_after}
+            self._reply(fault.status, payload)
+
     def _reply(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._reply_raw(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")
+
+    def _reply_raw(self, status: int, data: bytes, content_type: str) -> None:
         try:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from telegram import Bot, BotCommand, BotCommandScopeAllGroupChats
-from telegram.error import BadRequest, InvalidToken, RetryAfter
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from tests.bot_support import ALICE, GROUP
 from tests.botapi_stub import BotApiStub, Chat
@@ -160,3 +160,48 @@ async def test_command_menus_are_kept_per_scope(client: Bot, stub: BotApiStub):
     assert stub.commands_for() is None
     with pytest.raises(BadRequest, match="(?i)bot_command_invalid"):
         await client.set_my_commands([BotCommand("Bad-Name", "x")])
+
+
+# -- fault injection (safety-bot) -----------------------------------------------------------------
+
+async def test_injected_error_codes_reach_the_client_as_telegram_errors(client: Bot, stub: BotApiStub):
+    stub.push_text(PRIVATE, ALICE, "hello")
+    stub.fail_next("sendMessage", 502)
+    stub.fail_next("send.*", 429, retry_after=7)
+    with pytest.raises(NetworkError, match="Bad Gateway"):
+        await client.send_message(PRIVATE.id, "one")
+    with pytest.raises(RetryAfter, match="Retry in 7"):
+        await client.send_message(PRIVATE.id, "two")
+    await client.send_message(PRIVATE.id, "three")
+    assert [m.text for m in stub.sent] == ["three"]
+    assert [c.status for c in stub.calls_to("sendMessage")] == [502, 429, 200]
+    assert stub.rejected == []
+
+
+async def test_dropped_connections_and_garbage_are_network_level_failures(client: Bot, stub: BotApiStub):
+    stub.push_text(PRIVATE, ALICE, "hello")
+    stub.drop_next("sendMessage")
+    stub.garble_next("sendMessage")
+    with pytest.raises(NetworkError, match="(?i)disconnected"):
+        await client.send_message(PRIVATE.id, "one")
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        await client.send_message(PRIVATE.id, "two")
+    assert stub.sent == []
+
+
+async def test_a_slow_answer_still_delivers_the_message(stub: BotApiStub):
+    stub.push_text(PRIVATE, ALICE, "hello")
+    stub.slow_next("sendMessage", 1.0)
+    async with Bot(stub.token, base_url=stub.base_url) as bot:
+        with pytest.raises(TimedOut):
+            await bot.send_message(PRIVATE.id, "late", read_timeout=0.3)
+    assert [m.text for m in stub.sent] == ["late"]
+
+
+async def test_faults_without_a_count_last_until_cleared(client: Bot, stub: BotApiStub):
+    stub.fail_next("*", 500, times=None)
+    for _ in range(3):
+        with pytest.raises(NetworkError):
+            await client.get_my_commands()
+    stub.clear_faults()
+    assert await client.get_my_commands() == ()
