@@ -11,6 +11,7 @@ connection or a garbled answer is retried even for sends: those come from proxie
 connections in front of Telegram far more often than after a message went out, so a rare
 duplicate is the price of not losing answers.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -107,8 +108,13 @@ class ResilientRateLimiter(AIORateLimiter):
     - transient failures are retried with backoff and jitter, at most `attempts` tries in all.
     """
 
-    def __init__(self, *, attempts: int = TRANSIENT_ATTEMPTS, max_flood_wait: float = MAX_FLOOD_WAIT_SECONDS,
-                 flood_retries: int = FLOOD_RETRIES) -> None:
+    def __init__(
+        self,
+        *,
+        attempts: int = TRANSIENT_ATTEMPTS,
+        max_flood_wait: float = MAX_FLOOD_WAIT_SECONDS,
+        flood_retries: int = FLOOD_RETRIES,
+    ) -> None:
         super().__init__(max_retries=flood_retries)
         self.attempts = attempts
         self.max_flood_wait = max_flood_wait
@@ -133,15 +139,19 @@ class ResilientRateLimiter(AIORateLimiter):
         delays = backoff_delays()
         for attempt in range(1, self.attempts + 1):
             try:
-                return await super().process_request(
-                    bounded_flood_wait, args, kwargs, endpoint, data, rate_limit_args
-                )
+                return await super().process_request(bounded_flood_wait, args, kwargs, endpoint, data, rate_limit_args)
             except TelegramError as error:
                 if attempt == self.attempts or not is_transient(error, endpoint):
                     raise
                 delay = next(delays)
-                logger.warning("Telegram %s failed (%s); try %d of %d in %.1f s",
-                               endpoint, describe(error), attempt + 1, self.attempts, delay)
+                logger.warning(
+                    "Telegram %s failed (%s); try %d of %d in %.1f s",
+                    endpoint,
+                    describe(error),
+                    attempt + 1,
+                    self.attempts,
+                    delay,
+                )
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
@@ -165,13 +175,18 @@ class OutageLog:
 
     def succeeded(self) -> None:
         if self.since is not None:
-            self.log.warning("%s: Telegram reachable again after %.0f s (%d failed tries)",
-                             self.what, time.monotonic() - self.since, self.failures)
+            self.log.warning(
+                "%s: Telegram reachable again after %.0f s (%d failed tries)",
+                self.what,
+                time.monotonic() - self.since,
+                self.failures,
+            )
         self.since, self.failures = None, 0
 
 
-async def retry_until_done(call: Callable[[], Awaitable[T]], what: str, *, deadline: float | None = None,
-                           cap: float = 30.0) -> T:
+async def retry_until_done(
+    call: Callable[[], Awaitable[T]], what: str, *, deadline: float | None = None, cap: float = 30.0
+) -> T:
     """Retries a transient failure of `call` with backoff (unbounded, or until `deadline` seconds
     have passed, then the last error is raised); other errors are raised at once."""
     outage = OutageLog(what)

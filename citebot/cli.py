@@ -85,9 +85,9 @@ def run() -> None:
 @cli.command()
 def reindex() -> None:
     """Rebuild the index from the data directory and swap it in atomically."""
-    from citebot.index.storage.build import build_index
     from citebot.index.corpus.documents import DocumentError
     from citebot.index.retrieval.embedding import EmbedderError, make_embedder
+    from citebot.index.storage.build import build_index
 
     settings = load_settings()
     try:

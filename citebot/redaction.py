@@ -1,4 +1,5 @@
 """Secrets never reach the logs: a filter that blanks them out of every record a handler writes."""
+
 from __future__ import annotations
 
 import logging

@@ -247,8 +247,9 @@ class BotApiStub:
     @property
     def rejected(self) -> list[ApiCall]:
         """Calls Telegram would have refused as wrong (flood-limit answers are not counted)."""
-        return [c for c in self.calls
-                if c.status >= 400 and c.status != HTTPStatus.TOO_MANY_REQUESTS and not c.injected]
+        return [
+            c for c in self.calls if c.status >= 400 and c.status != HTTPStatus.TOO_MANY_REQUESTS and not c.injected
+        ]
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method.lower() == method.lower()]
@@ -379,13 +380,14 @@ class BotApiStub:
     # (None: every one until `clear_faults`). Failed calls are recorded with injected=True, so
     # `rejected` still lists only the bot's own mistakes.
 
-    def fail_next(self, method: str, status: int = 500, times: int | None = 1, *,
-                  retry_after: int | None = None) -> None:
+    def fail_next(
+        self, method: str, status: int = 500, times: int | None = 1, *, retry_after: int | None = None
+    ) -> None:
         """Answer with an error status (500, 502, 429 with retry_after, 401…) without doing the call."""
         description = {401: "Unauthorized", 429: f"Too Many Requests: retry after {retry_after}"}.get(
-            status, f"{HTTPStatus(status).phrase}")
-        self._add_fault(method, Fault("status", status=status, retry_after=retry_after,
-                                      description=description), times)
+            status, f"{HTTPStatus(status).phrase}"
+        )
+        self._add_fault(method, Fault("status", status=status, retry_after=retry_after, description=description), times)
 
     def slow_next(self, method: str, seconds: float, times: int | None = 1) -> None:
         """Do the call (a message is delivered), but send the answer only after `seconds`."""

@@ -164,6 +164,7 @@ async def test_command_menus_are_kept_per_scope(client: Bot, stub: BotApiStub):
 
 # -- fault injection (safety-bot) -----------------------------------------------------------------
 
+
 async def test_injected_error_codes_reach_the_client_as_telegram_errors(client: Bot, stub: BotApiStub):
     stub.push_text(PRIVATE, ALICE, "hello")
     stub.fail_next("sendMessage", 502)
@@ -182,7 +183,7 @@ async def test_dropped_connections_and_garbage_are_network_level_failures(client
     stub.push_text(PRIVATE, ALICE, "hello")
     stub.drop_next("sendMessage")
     stub.garble_next("sendMessage")
-    with pytest.raises(NetworkError, match="(?i)disconnected"):
+    with pytest.raises(NetworkError, match=r"(?i)disconnected"):
         await client.send_message(PRIVATE.id, "one")
     with pytest.raises(TelegramError, match="Invalid server response"):
         await client.send_message(PRIVATE.id, "two")

@@ -1,4 +1,5 @@
 """Secrets never leave: the bot token stays out of every line `citebot run` writes, whatever goes wrong."""
+
 from __future__ import annotations
 
 import os
@@ -15,13 +16,15 @@ CITEBOT = str(Path(sys.executable).parent / "citebot")
 
 def run_env(stub: BotApiStub, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
-    env.update({
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data")),
-        "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
-        "CITEBOT_DB_PATH": str(tmp_path / "questions.sqlite3"),
-        **extra,
-    })
+    env.update(
+        {
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data")),
+            "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
+            "CITEBOT_DB_PATH": str(tmp_path / "questions.sqlite3"),
+            **extra,
+        }
+    )
     return env
 
 
@@ -29,8 +32,14 @@ def test_a_rejected_token_is_one_line_without_the_token_and_exits_quickly(tmp_pa
     rejected = "987654321:AAE-this-token-was-revoked-xyz"
     with BotApiStub() as stub:
         started = time.monotonic()
-        result = subprocess.run([CITEBOT, "run"], env=run_env(stub, tmp_path, TELEGRAM_BOT_TOKEN=rejected),
-                                cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [CITEBOT, "run"],
+            env=run_env(stub, tmp_path, TELEGRAM_BOT_TOKEN=rejected),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         elapsed = time.monotonic() - started
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
@@ -47,8 +56,14 @@ def test_the_token_is_read_from_a_credentials_file(tmp_path):
         token_file = tmp_path / "telegram-token"
         token_file.write_text(stub.token + "\n", encoding="utf-8")
         stub.fail_next("getMe", 401)  # the first check fails as if the token were wrong…
-        result = subprocess.run([CITEBOT, "run"], env=run_env(stub, tmp_path, TELEGRAM_BOT_TOKEN_FILE=str(token_file)),
-                                cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [CITEBOT, "run"],
+            env=run_env(stub, tmp_path, TELEGRAM_BOT_TOKEN_FILE=str(token_file)),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     # …so the file's token was the one sent: the stub only answers 401 to the right one by injection.
     assert result.returncode == 1 and "rejected the bot token" in result.stderr
     assert stub.calls_to("getMe") and stub.token not in result.stderr

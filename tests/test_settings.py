@@ -49,6 +49,7 @@ def test_admin_ids_must_be_numbers(monkeypatch):
 
 # -- the token from a file (safety-bot) -----------------------------------------------------------
 
+
 def test_the_token_can_come_from_a_credentials_file(tmp_path, monkeypatch):
     token_file = tmp_path / "telegram-token"
     token_file.write_text("123:from-a-file\n", encoding="utf-8")
