@@ -3,15 +3,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run install test eval bench messages clean
+.PHONY: run install test lint eval bench messages clean
 
 run: $(VENV)/.installed
 	$(BIN)/citebot run
 
 install: $(VENV)/.installed
 
-test: $(VENV)/.installed-test
+test: lint
 	$(BIN)/python -m pytest
+
+# ruff (lint and format) and mypy, configured in pyproject.toml; `$(BIN)/ruff format .` fixes formatting.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 eval: $(VENV)/.installed
 	$(BIN)/citebot eval ../shared/eval/questions.jsonl

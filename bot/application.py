@@ -8,6 +8,7 @@ import functools
 import logging
 import signal
 from collections.abc import AsyncIterator, Iterable
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -130,10 +131,13 @@ def build_application(settings: Settings, library: DocumentLibrary, store: Quest
 @contextlib.asynccontextmanager
 async def running(application: Application, poll_timeout: float = 10.0) -> AsyncIterator[Application]:
     """Polls Telegram and handles updates until the block ends (run_polling for a running loop)."""
+    assert application.updater is not None, "built with an Updater"
     async with application:
         if application.post_init:
             await application.post_init(application)
-        await application.updater.start_polling(timeout=poll_timeout, allowed_updates=[Update.MESSAGE])
+        await application.updater.start_polling(
+            timeout=timedelta(seconds=poll_timeout), allowed_updates=[Update.MESSAGE]
+        )
         await application.start()
         try:
             yield application

@@ -102,9 +102,12 @@ class _Packer:
     def add_block(self, block: Block) -> None:
         self.block += 1
         whole = render_block(block)
-        if self.segments and self.size + utf16_len(BLOCK_SEPARATOR + whole) > self.limit:
-            if utf16_len(whole) <= self.limit:
-                self.flush()
+        if (
+            self.segments
+            and self.size + utf16_len(BLOCK_SEPARATOR + whole) > self.limit
+            and utf16_len(whole) <= self.limit
+        ):
+            self.flush()
         for span_number, span in enumerate(block):
             budget = self.limit - utf16_len(open_tags(span.tags) + close_tags(span.tags))
             for sentence in split_sentences(span.text):
@@ -265,7 +268,7 @@ def help_messages(t: Translator, documents: Sequence[DocumentInfo], bot_username
 
 
 def document_title_spans(doc: DocumentInfo) -> tuple[Span, ...]:
-    spans = (Span(doc.title, ("b",)),)
+    spans: tuple[Span, ...] = (Span(doc.title, ("b",)),)
     if doc.original_title and doc.original_title != doc.title:
         spans += (Span(f" ({doc.original_title})"),)
     return spans

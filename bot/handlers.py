@@ -15,11 +15,11 @@ from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
-from citebot.settings import Settings
 from citebot.index.answering.answer import Answer
 from citebot.index.corpus.documents import DocumentError, DocumentInfo
-from citebot.index.storage.build import BuildReport
 from citebot.index.library import ReindexInProgress
+from citebot.index.storage.build import BuildReport
+from citebot.settings import Settings
 
 from . import formatting, i18n
 from .i18n import Translator

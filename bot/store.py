@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -105,7 +105,7 @@ class QuestionLog:
 
     async def schema_version(self) -> int:
         async with self.db.execute("PRAGMA user_version") as cursor:
-            (version,) = await cursor.fetchone()
+            (version,) = await _single_row(cursor)
         return int(version)
 
     async def _migrate(self) -> None:
@@ -125,7 +125,7 @@ class QuestionLog:
         citations: Sequence[str] = (),
         asked_at: datetime | None = None,
     ) -> None:
-        moment = (asked_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+        moment = (asked_at or datetime.now(UTC)).astimezone(UTC)
         await self.db.execute(
             "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
             " answered, cited_chunk_ids, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -190,7 +190,7 @@ class QuestionLog:
 
     async def count(self) -> int:
         async with self.db.execute("SELECT COUNT(*) FROM questions") as cursor:
-            (total,) = await cursor.fetchone()
+            (total,) = await _single_row(cursor)
         return int(total)
 
     async def recent(self, limit: int = 10) -> list[LoggedQuestion]:
@@ -206,7 +206,7 @@ class QuestionLog:
     async def summary(self) -> QuestionSummary:
         """Totals for operators: how much is asked, how much is answered, how fast."""
         async with self.db.execute("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions") as cursor:
-            total, answered = await cursor.fetchone()
+            total, answered = await _single_row(cursor)
         async with self.db.execute("SELECT chat_type, COUNT(*) FROM questions GROUP BY chat_type") as cursor:
             by_chat_type = {chat_type: count for chat_type, count in await cursor.fetchall()}
         async with self.db.execute("SELECT latency_ms FROM questions ORDER BY latency_ms") as cursor:
@@ -231,7 +231,7 @@ class QuestionSummary:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _logged_question(row: Sequence) -> LoggedQuestion:
@@ -246,3 +246,11 @@ def _logged_question(row: Sequence) -> LoggedQuestion:
         cited_chunk_ids=tuple(json.loads(cited)),
         citations=tuple(json.loads(citations)),
     )
+
+
+async def _single_row(cursor: aiosqlite.Cursor) -> aiosqlite.Row:
+    """The row of a query that always yields exactly one (COUNT, PRAGMA)."""
+    row = await cursor.fetchone()
+    if row is None:
+        raise aiosqlite.DatabaseError("the query returned no row")
+    return row

@@ -7,6 +7,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterable
+from types import TracebackType
 from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
@@ -50,7 +51,7 @@ def install(*secrets: str | None) -> RedactSecrets:
     for handler in logging.getLogger().handlers:
         handler.addFilter(redactor)
 
-    def print_redacted(kind: type[BaseException], error: BaseException, tb: object) -> None:
+    def print_redacted(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         sys.stderr.write(redactor.redact("".join(traceback.format_exception(kind, error, tb))))
 
     def print_redacted_thread(args: threading.ExceptHookArgs) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from citebot.settings import Settings
-from citebot.index.retrieval.embedding import make_embedder
 from citebot.index.library import Library
+from citebot.index.retrieval.embedding import make_embedder
+from citebot.settings import Settings
 
 
 def open_library(settings: Settings) -> Library:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citebot.index.answering.compose import compose
-from citebot.index.library import Library
 from citebot.index.corpus.text import squash
+from citebot.index.library import Library
 
 CURVE_STEPS = 12
 

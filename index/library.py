@@ -7,14 +7,14 @@ import os
 import threading
 from pathlib import Path
 
-from citebot.index.storage import store
 from citebot.index.answering.answer import Answer
 from citebot.index.answering.compose import compose
-from citebot.index.storage.build import BuildReport, build_index
+from citebot.index.answering.relevance import THRESHOLD
 from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.retrieval.embedding import Embedder, make_embedder
-from citebot.index.answering.relevance import THRESHOLD
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
+from citebot.index.storage import store
+from citebot.index.storage.build import BuildReport, build_index
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000

@@ -208,7 +208,8 @@ class BotApiStub:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            self._thread.join(timeout=5)
+            if self._thread is not None:
+                self._thread.join(timeout=5)
             self._server = None
 
     def __enter__(self) -> BotApiStub:
@@ -221,7 +222,7 @@ class BotApiStub:
     def base_url(self) -> str:
         assert self._server is not None, "stub not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/bot"
+        return f"http://{host!s}:{port}/bot"
 
     @property
     def bot_username(self) -> str:
@@ -549,8 +550,8 @@ class BotApiStub:
 
     def _chat(self, params: dict) -> Chat:
         try:
-            chat_id = int(params.get("chat_id"))
-        except (TypeError, ValueError):
+            chat_id = int(params["chat_id"])
+        except (KeyError, TypeError, ValueError):
             raise bad_request("chat_id is empty") from None
         with self._changed:
             chat = self._state.chats.get(chat_id)

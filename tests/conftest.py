@@ -10,8 +10,8 @@ from telegram.ext import Application
 
 from citebot.bot.application import build_application, running
 from citebot.bot.store import QuestionLog
-from citebot.settings import Settings
 from citebot.index.library import Library
+from citebot.settings import Settings
 from tests.bot_support import ADMIN, MONGOLIA_DOC, gobi_doc
 from tests.botapi_stub import BotApiStub, Chat
 

@@ -1,5 +1,5 @@
 from citebot.index.corpus.chunking import chunk_documents, sentence_windows
-from citebot.index.corpus.documents import load_documents, read_document
+from citebot.index.corpus.documents import read_document
 from citebot.index.corpus.text import split_sentences
 from tests.support import SEED_DOC
 

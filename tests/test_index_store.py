@@ -3,9 +3,9 @@ import threading
 
 import pytest
 
+from citebot.index.library import Library, ReindexInProgress
 from citebot.index.storage import store
 from citebot.index.storage.build import build_index
-from citebot.index.library import Library, ReindexInProgress
 from tests.support import embedder, write_small_corpus
 
 
@@ -66,7 +66,7 @@ def test_questions_are_answered_while_a_reindex_runs(built):
         try:
             for _ in range(10):
                 answers.append(library.answer("朝鲜为什么召回驻蒙古大使?"))
-        except Exception as exc:  # noqa: BLE001 - any failure fails the test below
+        except Exception as exc:
             errors.append(exc)
 
     asker = threading.Thread(target=ask_repeatedly)

@@ -1,9 +1,9 @@
 import pytest
 
 from citebot.index.answering.compose import direct_answer
+from citebot.index.corpus.chunking import Chunk
 from citebot.index.library import Library
 from citebot.index.retrieval.search import widen
-from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.terms import query_terms
 from tests.support import REPO, embedder
 

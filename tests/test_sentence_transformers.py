@@ -1,12 +1,14 @@
 """The sentence-transformers backend with the packaged all-MiniLM-L6-v2 (needs torch)."""
 
+import itertools
+
 import pytest
 
 pytest.importorskip("sentence_transformers")
 
-from citebot.index.retrieval.embedding import EmbedderError, make_embedder  # noqa: E402
-from citebot.index.library import Library  # noqa: E402
-from tests.support import write_small_corpus  # noqa: E402
+from citebot.index.library import Library
+from citebot.index.retrieval.embedding import EmbedderError, make_embedder
+from tests.support import write_small_corpus
 
 
 @pytest.fixture(scope="module")
@@ -55,5 +57,5 @@ def test_cross_encoder_reranker_orders_excerpts_by_its_own_scores(minilm, tmp_pa
     texts = [h.chunk.text for h in hits]
     expected = reranker.scores("召回驻蒙古大使", texts)
     assert [h.score for h in hits] == pytest.approx(expected, abs=1e-5)
-    assert all(a.score >= b.score - 1e-5 for a, b in zip(hits, hits[1:]))
+    assert all(a.score >= b.score - 1e-5 for a, b in itertools.pairwise(hits))
     assert len(hits) == 3

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from citebot.bot import store as store_module
 from citebot.bot.store import MIGRATIONS, QuestionLog
 
 
-async def log_one(log: QuestionLog, question: str = "朝鲜为什么召回大使？", **overrides) -> None:
-    entry = dict(
+async def log_one(log: QuestionLog, question: str = "朝鲜为什么召回大使？", **overrides: Any) -> None:
+    entry: dict[str, Any] = dict(
         chat_type="private",
         user_language="zh-hans",
         question=question,
@@ -42,7 +43,7 @@ async def test_logged_questions_read_back_newest_first(tmp_path: Path):
     assert (newest.answered, newest.cited_chunk_ids, newest.latency_ms) == (False, (), 7)
     assert (oldest.question, oldest.answered, oldest.cited_chunk_ids) == ("first", True, (4, 1))
     assert oldest.asked_at.tzinfo is not None
-    assert abs(datetime.now(timezone.utc) - oldest.asked_at) < timedelta(minutes=1)
+    assert abs(datetime.now(UTC) - oldest.asked_at) < timedelta(minutes=1)
 
 
 async def test_rows_are_stored_as_utc_iso_time_and_json_chunk_ids(tmp_path: Path):

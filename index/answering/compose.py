@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from citebot.index.answering.answer import Answer, Excerpt
+from citebot.index.corpus.text import split_sentences
 from citebot.index.retrieval.embedding import Embedder
 from citebot.index.retrieval.search import Retrieval
-from citebot.index.corpus.text import split_sentences
 
 MAX_ANSWER_SENTENCES = 2
 SECOND_SENTENCE_MARGIN = 0.02

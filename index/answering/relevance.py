@@ -5,8 +5,9 @@ against Chinese text than an English one does). So the question is also scored a
 passages on everyday topics (see background.py), in both the dense and the sparse space: what
 counts is how much closer the best chunk is than the closest few background passages, plus
 lexical coverage of the question. Several passages rather than the closest one, so that a single
-background passage phrased like the question (a film's story, say) cannot veto it. Weights and threshold come from a logistic fit on the development and
-held-out questions (`citebot eval` prints the trade-off curve).
+background passage phrased like the question (a film's story, say) cannot veto it. Weights and
+threshold come from a logistic fit on the development and held-out questions (`citebot eval` prints
+the trade-off curve).
 """
 
 from __future__ import annotations

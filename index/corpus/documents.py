@@ -66,7 +66,7 @@ def load_documents(data_dir: Path) -> list[Document]:
     )
     documents = [read_document(p) for p in paths]
     seen: dict[str, Path] = {}
-    for doc, path in zip(documents, paths):
+    for doc, path in zip(documents, paths, strict=True):
         if doc.id in seen:
             raise DocumentError(f"{path}: document id {doc.id!r} is also used by {seen[doc.id]}")
         seen[doc.id] = path

@@ -40,7 +40,7 @@ def script_of(text: str) -> str:
         "cyrillic": len(CYRILLIC.findall(text)),
         "latin": len(LATIN.findall(text)),
     }
-    best = max(counts, key=counts.get)
+    best = max(counts, key=lambda script: counts[script])
     return best if counts[best] else "other"
 
 

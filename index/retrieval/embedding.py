@@ -80,8 +80,10 @@ class SentenceTransformerEmbedder:
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         dimension = (
             getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        )
-        self.dim = int(dimension())
+        )()
+        if dimension is None:
+            raise EmbedderError(f"sentence-transformers model {model!r} does not say its embedding dimension")
+        self.dim = int(dimension)
         self.name = f"sentence-transformers/{model}"
         e5_style = "e5" in model.lower()
         self._query_prefix = "query: " if e5_style else ""
@@ -119,7 +121,7 @@ def resolve_packaged_model(model: str) -> str:
         value = getattr(module, attr, None)
         if value is not None:
             return str(value() if callable(value) else value)
-    return os.path.dirname(module.__file__)
+    return os.path.dirname(module.__file__ or model)
 
 
 def sparse_rows(embedder: Embedder, texts: list[str]) -> SparseRows | None:

@@ -22,7 +22,7 @@ def lexicon() -> dict[str, dict[str, str]]:
     locales = {lang: Locale.parse(lang) for lang in LANGUAGES}
     names: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
     for code in locales["en"].territories:
-        if len(code) == 2 and code.isalpha():
+        if isinstance(code, str) and len(code) == 2 and code.isalpha():
             for lang, locale in locales.items():
                 _add(names[lang], lang, locale.territories.get(code), f"ent:{code}")
     for zone in get_global("zone_territories"):

@@ -7,14 +7,14 @@ from typing import Protocol
 
 import numpy as np
 
+from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.lexical import LexicalIndex
-from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.retrieval.sparse import SparseRows
-from citebot.index.storage.store import StoredIndex
 from citebot.index.retrieval.terms import query_terms
 from citebot.index.retrieval.translation import QueryTranslator
+from citebot.index.storage.store import StoredIndex
 
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3
@@ -94,6 +94,7 @@ class Searcher:
         return replace(paragraph, id=window.id) if paragraph else window
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
+        assert self.reranker is not None
         scores = self.reranker.scores(question, [h.chunk.text for h in hits])
         order = sorted(range(len(hits)), key=lambda i: -scores[i])
         return [replace(hits[i], score=scores[i]) for i in order]
@@ -139,8 +140,8 @@ def short_paragraphs(windows: list[Chunk]) -> dict[tuple[str, int], Chunk]:
         key = (window.doc, window.paragraph)
         if key not in whole:
             whole[key] = window
-        elif whole[key] is not None:
-            whole[key] = widen(whole[key], window)
+        elif (earlier := whole[key]) is not None:
+            whole[key] = widen(earlier, window)
     return {
         key: chunk
         for key, chunk in whole.items()

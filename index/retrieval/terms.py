@@ -17,8 +17,8 @@ import logging
 import re
 from functools import lru_cache
 
-from citebot.index.retrieval import dates, entities, names
 from citebot.index.corpus.text import script_of
+from citebot.index.retrieval import dates, entities, names
 
 TERMS_VERSION = 2  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")

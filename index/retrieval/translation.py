@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from citebot.index.retrieval import terms
 from citebot.index.corpus.text import CJK, script_of
+from citebot.index.retrieval import terms
 
 MAX_PHRASE_WORDS = 3
 WORDS_PER_TERM = 2

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from citebot.index.storage import store
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import DocumentError, load_documents
@@ -18,6 +17,7 @@ from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
+from citebot.index.storage import store
 
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
@@ -54,7 +54,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
         "terms": TERMS_VERSION,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": [
             {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest}
             for doc in documents
@@ -84,7 +84,7 @@ def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> tuple[
     """The background passages unlike every chunk of the collection, and their vectors."""
     vectors = embedder.embed_passages(list(BACKGROUND))
     keep = (vectors @ chunk_vectors.T).max(axis=1) < BACKGROUND_OVERLAP
-    return [text for text, kept in zip(BACKGROUND, keep) if kept], vectors[keep]
+    return [text for text, kept in zip(BACKGROUND, keep, strict=True) if kept], vectors[keep]
 
 
 def corpus_hash(documents) -> str:
@@ -168,6 +168,7 @@ def query_translation(live: store.StoredIndex | None, manifest: dict, terms: lis
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:
-    if not encodings or any(e.sparse is None for e in encodings):
+    sparse = [e.sparse for e in encodings if e.sparse is not None]
+    if not encodings or len(sparse) < len(encodings):
         return SparseRows.empty()
-    return SparseRows(np.vstack([e.sparse[0] for e in encodings]), np.vstack([e.sparse[1] for e in encodings]))
+    return SparseRows(np.vstack([s[0] for s in sparse]), np.vstack([s[1] for s in sparse]))

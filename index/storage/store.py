@@ -17,7 +17,7 @@ import shutil
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -70,7 +70,7 @@ def write_generation(
     """Write a complete new generation beside the live one and return its directory."""
     if len(vectors) != len(chunks) or len(terms) != len(chunks):
         raise ValueError("vectors, chunks and terms must line up")
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(index_dir) / "generations" / f"{stamp}-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
     flat = faiss.IndexFlatIP(vectors.shape[1])
@@ -86,7 +86,7 @@ def write_generation(
             background_weights=background_sparse.weights,
         )
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
-        for chunk, chunk_terms in zip(chunks, terms):
+        for chunk, chunk_terms in zip(chunks, terms, strict=True):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION):
@@ -109,7 +109,7 @@ def activate(index_dir: Path, generation: Path) -> None:
     os.symlink(Path("generations") / generation.name, temp)
     os.replace(temp, link)
     _fsync_dir(index_dir)
-    prune(index_dir, keep={generation.name, previous} - {None})
+    prune(index_dir, keep={generation.name} | ({previous} if previous else set()))
 
 
 def prune(index_dir: Path, keep: set[str]) -> None:
