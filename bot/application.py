@@ -39,11 +39,13 @@ PRIVATE_COMMANDS = (
     ("start", N_("What this bot does")),
     ("help", N_("What I know and how to ask")),
     ("sources", N_("The documents I answer from")),
+    ("lang", N_("Change the language I reply in")),
 )
 GROUP_COMMANDS = (
     ("ask", N_("Ask a question about the documents")),
     ("help", N_("What I know and how to ask")),
     ("sources", N_("The documents I answer from")),
+    ("lang", N_("Change the language I reply in")),
 )
 ADMIN_COMMANDS = (*PRIVATE_COMMANDS, ("reindex", N_("Rebuild the search index")))
 
@@ -136,7 +138,8 @@ async def running(application: Application, poll_timeout: float = 10.0) -> Async
         if application.post_init:
             await application.post_init(application)
         await application.updater.start_polling(
-            timeout=timedelta(seconds=poll_timeout), allowed_updates=[Update.MESSAGE]
+            timeout=timedelta(seconds=poll_timeout),
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY],
         )
         await application.start()
         try:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from babel import Locale, UnknownLocaleError
 
-from citebot.index.answering.answer import Answer
+from citebot.index.answering.answer import Answer, Excerpt
 from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.corpus.text import split_sentences
 
@@ -21,6 +21,13 @@ MAX_EXCERPTS = 3
 QUOTE_PREVIEW_CHARS = 80
 
 BLOCK_SEPARATOR = "\n\n"
+# A long quote folds (expandable blockquote) when the direct answer starts within what the folded
+# quote still shows (about three lines on a phone).
+FOLDED_QUOTE_CHARS = 200
+FOLD_PREVIEW_CHARS = 60
+# Excerpts after the first are shown only when their score is this close to the best one.
+CLOSE_SCORE_MARGIN = 0.05
+_WEB_ADDRESS = re.compile(r"https?://\S+\Z")
 # Markup that translated texts may carry; anything else in them is plain text.
 _INLINE_MARKUP = re.compile(r"<(b|i|code)>(.*?)</\1>", re.DOTALL)
 
@@ -49,7 +56,22 @@ def open_tags(tags: Sequence[str]) -> str:
 
 
 def close_tags(tags: Sequence[str]) -> str:
-    return "".join(f"</{tag}>" for tag in reversed(tags))
+    """Closing tags; a tag may carry attributes ('a href="…"', 'blockquote expandable')."""
+    return "".join(f"</{tag.split()[0]}>" for tag in reversed(tags))
+
+
+def render_nested(pieces: Iterable[tuple[tuple[str, ...], str]]) -> str:
+    """Consecutive texts sharing outer tags inside one element: a quote with a bold part stays one quote."""
+    out: list[str] = []
+    current: tuple[str, ...] = ()
+    for tags, text in pieces:
+        shared = 0
+        while shared < min(len(current), len(tags)) and current[shared] == tags[shared]:
+            shared += 1
+        out += [close_tags(current[shared:]), open_tags(tags[shared:]), escape(text)]
+        current = tags
+    out.append(close_tags(current))
+    return "".join(out)
 
 
 def render_span(span: Span) -> str:
@@ -145,7 +167,7 @@ class _Packer:
 
     def flush(self) -> None:
         if self.segments:
-            self.messages.append("".join(render_span(Span(s.text, s.tags)) for s in self.segments))
+            self.messages.append(render_nested((s.tags, s.text) for s in self.segments))
         self.segments, self.size = [], 0
 
 
@@ -183,19 +205,83 @@ def markup_spans(source: str) -> Block:
     return tuple(spans)
 
 
-def answer_blocks(t: Translator, answer: Answer) -> list[Block]:
-    if not answer.answered:
+def shown_excerpts(excerpts: Sequence[Excerpt]) -> list[Excerpt]:
+    """The best excerpt, and the next ones only while their score is close to the best one's."""
+    if not excerpts:
+        return []
+    best = excerpts[0].score
+    return [e for e in excerpts[:MAX_EXCERPTS] if best - e.score <= CLOSE_SCORE_MARGIN]
+
+
+def quote_spans(text: str, direct: str) -> tuple[tuple[Span, ...], bool]:
+    """An excerpt as a quote with the direct answer in bold inside it; True if the answer was there.
+
+    A long quote is folded (expandable) unless the direct answer would be hidden by the fold.
+    """
+    at = text.find(direct) if direct else -1
+    folds = len(text) > FOLDED_QUOTE_CHARS and at <= FOLD_PREVIEW_CHARS
+    quote = "blockquote expandable" if folds else "blockquote"
+    if at < 0:
+        return (Span(text, (quote,)),), False
+    end = at + len(direct)
+    spans = (Span(text[:at], (quote,)), Span(direct, (quote, "b")), Span(text[end:], (quote,)))
+    return tuple(span for span in spans if span.text), True
+
+
+def source_url(doc: DocumentInfo | None) -> str:
+    return doc.source if doc and _WEB_ADDRESS.match(doc.source) else ""
+
+
+def citation_spans(number: int, excerpt: Excerpt, doc: DocumentInfo | None, name_document: bool) -> Block:
+    """[n] Title (publication, date) — § section, ¶ n; the title only the first time, linked to its source."""
+    where = f"§ {excerpt.section}, ¶ {excerpt.paragraph}" if excerpt.section else f"¶ {excerpt.paragraph}"
+    if not name_document:
+        return (Span(f"\n[{number}] "), Span(where, ("i",)))
+    url = source_url(doc)
+    title = (Span(excerpt.doc_title, ("i", f'a href="{html.escape(url, quote=True)}"')),) if url else ()
+    title = title or (Span(excerpt.doc_title, ("i",)),)
+    byline = f" ({excerpt.byline})" if excerpt.byline else ""
+    return (Span(f"\n[{number}] "), *title, Span(f"{byline} — {where}", ("i",)))
+
+
+def answer_blocks(
+    t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo] | None = None, verbatim_note: bool = False
+) -> list[Block]:
+    if not answer.answered or not answer.excerpts:
         return decline_blocks(t, answer.question)
-    blocks: list[Block] = [(Span(answer.text),)] if answer.text.strip() else []
-    for number, excerpt in enumerate(answer.excerpts[:MAX_EXCERPTS], start=1):
-        blocks.append(
-            (
-                Span(excerpt.text.strip(), ("blockquote",)),
-                Span(f"\n[{number}] "),
-                Span(excerpt.citation(), ("i",)),
-            )
-        )
-    return blocks or decline_blocks(t, answer.question)
+    documents = documents or {}
+    direct = answer.text.strip()
+    blocks: list[Block] = []
+    named: set[str] = set()
+    for number, excerpt in enumerate(shown_excerpts(answer.excerpts), start=1):
+        quote, marked = quote_spans(excerpt.text.strip(), direct)
+        direct = "" if marked else direct
+        doc = documents.get(excerpt.doc)
+        blocks.append((*quote, *citation_spans(number, excerpt, doc, excerpt.doc not in named)))
+        named.add(excerpt.doc)
+    if direct:  # not found verbatim in any quote: say it first, on its own
+        blocks.insert(0, (Span(direct),))
+    if verbatim_note:
+        blocks.append(verbatim_note_block(t, documents.get(answer.excerpts[0].doc)))
+    return blocks
+
+
+def needs_verbatim_note(t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo]) -> bool:
+    """Whether the quotes are in a language other than the reader's (so they may expect a translation)."""
+    languages = {documents[e.doc].language.split("-")[0] for e in answer.excerpts if e.doc in documents}
+    return answer.answered and any(language and language != t.document_language for language in languages)
+
+
+def verbatim_note_block(t: Translator, doc: DocumentInfo | None) -> Block:
+    language = language_display_name(t, doc.language) if doc and doc.language else ""
+    if language:
+        note = t.gettext(
+            "The excerpts are the article's own words, quoted in its language (%(language)s) and not translated, "
+            "so you can check exactly what it says."
+        ) % {"language": language}
+    else:
+        note = t.gettext("The excerpts are the article's own words, quoted as written and not translated.")
+    return (Span("ℹ️ " + note, ("i",)),)
 
 
 def decline_blocks(t: Translator, question: str) -> list[Block]:
@@ -210,9 +296,15 @@ def decline_blocks(t: Translator, question: str) -> list[Block]:
     ]
 
 
-def render_answer(t: Translator, answer: Answer) -> list[str]:
-    """The answer as one or more HTML messages: direct answer, then quoted, cited excerpts."""
-    return pack(answer_blocks(t, answer))
+def render_answer(
+    t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo] | None = None, verbatim_note: bool = False
+) -> list[str]:
+    """The answer as HTML messages: quoted, cited excerpts with the direct answer in bold inside its quote.
+
+    `documents` (by id) give the citations their source links and the note its language;
+    `verbatim_note` adds the one-time note that quotes are not translated.
+    """
+    return pack(answer_blocks(t, answer, documents, verbatim_note))
 
 
 def start_text(t: Translator) -> str:
@@ -224,7 +316,42 @@ def start_text(t: Translator) -> str:
     )
 
 
-def help_messages(t: Translator, documents: Sequence[DocumentInfo], bot_username: str) -> list[str]:
+def group_start_text(t: Translator, bot_username: str) -> str:
+    """/start in a group: how to ask there, given that privacy mode hides ordinary messages from the bot."""
+    return fill(
+        t.gettext(
+            "<b>Hello!</b> I answer questions about a small collection of documents, quoting their own words.\n\n"
+            "To ask me here, write <code>/ask your question</code> (or /ask@%(bot)s …), or reply to one of my "
+            "answers. I only see commands and replies to my messages (Telegram's privacy mode), so the rest of "
+            "this group's conversation stays private from me.\n\n"
+            "/help explains more, /sources lists the documents, /lang changes the language I reply in."
+        ),
+        bot=bot_username,
+    )
+
+
+def choose_language_text(t: Translator) -> str:
+    return escape(t.gettext("Choose the language I reply to you in:"))
+
+
+def language_set_text(t: Translator, language: str) -> str:
+    """Plain text (also a button toast): `language` is the language's own name."""
+    return t.gettext("I'll reply to you in %(language)s from now on. /lang changes it.") % {"language": language}
+
+
+def unknown_language_text(t: Translator) -> str:
+    """Plain text for a toast."""
+    return t.gettext("I don't speak that language. Send /lang to see the ones I do.")
+
+
+def error_text_plain(t: Translator) -> str:
+    """The error message as plain text, for a toast."""
+    return t.gettext("Sorry, something went wrong while handling your message. Please try again in a moment.")
+
+
+def help_messages(
+    t: Translator, documents: Sequence[DocumentInfo], bot_username: str, in_group: bool = False
+) -> list[str]:
     blocks: list[Block] = [(Span(t.gettext("What I know"), ("b",)),)]
     blocks += [(Span("• "), *document_title_spans(doc)) for doc in documents] or [
         (Span(t.gettext("No documents are loaded yet.")),)
@@ -263,7 +390,19 @@ def help_messages(t: Translator, documents: Sequence[DocumentInfo], bot_username
             ),
         ),
         (Span(t.gettext("/sources lists the documents with their publication, date and source.")),),
+        (Span(t.gettext("/lang changes the language I reply to you in.")),),
     ]
+    if in_group:
+        blocks.append(
+            (
+                Span(
+                    t.gettext(
+                        "In groups I only see commands and replies to my messages (Telegram's privacy mode), "
+                        "so ask with /ask or reply to one of my answers."
+                    )
+                ),
+            )
+        )
     return pack(blocks)
 
 
@@ -302,13 +441,18 @@ def unknown_document_text(t: Translator, doc: str, known: Sequence[str]) -> str:
 
 def language_name(t: Translator, code: str) -> str:
     """A document's language in the reader's language: "Chinese (zh)", "中文 (zh)"."""
+    name = language_display_name(t, code)
+    return f"{name} ({code})" if name and name != code else code
+
+
+def language_display_name(t: Translator, code: str) -> str:
+    """A language's name in the reader's language ("Chinese", "中文", "хятад"); the code if unknown."""
     if not code:
         return code
     try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(t.locale)
+        return Locale.parse(code.replace("-", "_")).get_display_name(t.locale) or code
     except (UnknownLocaleError, ValueError, TypeError):
         return code
-    return f"{name} ({code})" if name else code
 
 
 def ask_usage_text(t: Translator) -> str:
@@ -342,7 +486,7 @@ def unknown_command_text(t: Translator) -> str:
 
 
 def error_text(t: Translator) -> str:
-    return escape(t.gettext("Sorry, something went wrong while handling your message. Please try again in a moment."))
+    return escape(error_text_plain(t))
 
 
 def reindex_refused_text(t: Translator) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from telegram import Message, MessageEntity, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
@@ -23,6 +24,7 @@ from citebot.settings import Settings
 
 from . import formatting, i18n
 from .i18n import Translator
+from .language import VERBATIM_NOTICE, ReaderLanguages
 from .sending import reply_html, typing
 from .store import QuestionLog
 
@@ -73,6 +75,7 @@ class Handlers:
         self.library = library
         self.store = store
         self.admin_user_ids = frozenset(settings.admin_user_ids)
+        self.languages = ReaderLanguages(store)
         self._reindexing = asyncio.Lock()
 
     def register(self, application: Application) -> None:
@@ -81,6 +84,7 @@ class Handlers:
         groups = filters.ChatType.GROUPS & new_message
         application.add_handlers(
             [
+                *self.languages.handlers(),
                 CommandHandler("start", self.start, filters=new_message),
                 CommandHandler("help", self.help, filters=new_message),
                 CommandHandler("sources", self.sources, filters=new_message),
@@ -95,18 +99,22 @@ class Handlers:
         application.add_error_handler(self.on_error)
 
     async def texts(self, update: object) -> Translator:
-        """The translator for whoever sent the update: their Telegram language, else English."""
-        user = update.effective_user if isinstance(update, Update) else None
-        return i18n.translator(i18n.locale_for(user.language_code if user else None))
+        """The translator for whoever sent the update: their /lang choice, else their Telegram language."""
+        return await self.languages.texts(update)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         t = await self.texts(update)
-        await reply_html(update.effective_message, [formatting.start_text(t)])
+        in_group = update.effective_chat.type != ChatType.PRIVATE
+        text = formatting.group_start_text(t, context.bot.username) if in_group else formatting.start_text(t)
+        await reply_html(update.effective_message, [text])
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         t = await self.texts(update)
         documents = await asyncio.to_thread(self.library.documents)
-        await reply_html(update.effective_message, formatting.help_messages(t, documents, context.bot.username))
+        in_group = update.effective_chat.type != ChatType.PRIVATE
+        await reply_html(
+            update.effective_message, formatting.help_messages(t, documents, context.bot.username, in_group)
+        )
 
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         t = await self.texts(update)
@@ -156,7 +164,11 @@ class Handlers:
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
-        sent = await reply_html(message, formatting.render_answer(t, answer))
+        documents = {doc.id: doc for doc in await asyncio.to_thread(self.library.documents)}
+        note = formatting.needs_verbatim_note(t, answer, documents) and await self.languages.first_time(
+            update.effective_user, VERBATIM_NOTICE
+        )
+        sent = await reply_html(message, formatting.render_answer(t, answer, documents, verbatim_note=note))
         await self.remember(message.chat_id, sent, question)
 
     async def earlier_question(self, message: Message, bot_id: int) -> str | None:
@@ -184,8 +196,8 @@ class Handlers:
                 question=question,
                 latency_ms=latency_ms,
                 answered=answer.answered,
-                cited_chunk_ids=[e.chunk_id for e in answer.excerpts[: formatting.MAX_EXCERPTS]],
-                citations=[f"{e.doc}#{e.paragraph}" for e in answer.excerpts[: formatting.MAX_EXCERPTS]],
+                cited_chunk_ids=[e.chunk_id for e in formatting.shown_excerpts(answer.excerpts)],
+                citations=[f"{e.doc}#{e.paragraph}" for e in formatting.shown_excerpts(answer.excerpts)],
             )
         except Exception:
             logger.exception("Could not log a question")
@@ -224,5 +236,7 @@ class Handlers:
         logger.error("Error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_message:
             t = i18n.translator(i18n.locale_for(update.effective_user.language_code if update.effective_user else None))
+            with contextlib.suppress(Exception):
+                t = await self.texts(update)
             with contextlib.suppress(TelegramError):
                 await reply_html(update.effective_message, [formatting.error_text(t)])

@@ -11,7 +11,7 @@ import warnings
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
@@ -105,7 +105,10 @@ def reply_parameters_for(message: Message) -> ReplyParameters | None:
     return ReplyParameters(message.message_id, allow_sending_without_reply=True)
 
 
-async def reply_html(message: Message, parts: Sequence[str]) -> list[Message]:
+async def reply_html(
+    message: Message, parts: Sequence[str], reply_markup: InlineKeyboardMarkup | None = None
+) -> list[Message]:
+    """Sends the parts in order; `reply_markup` (buttons) goes under the last one."""
     return [
         await message.reply_text(
             part,
@@ -113,6 +116,7 @@ async def reply_html(message: Message, parts: Sequence[str]) -> list[Message]:
             do_quote=False,
             reply_parameters=reply_parameters_for(message),
             link_preview_options=NO_LINK_PREVIEW,
+            reply_markup=reply_markup if number == len(parts) else None,
         )
-        for part in parts
+        for number, part in enumerate(parts, start=1)
     ]

@@ -43,7 +43,7 @@ def gobi_doc() -> str:
         "，".join(f"在{province}的冬季牧场上第{n}户牧民家庭赶着骆驼和山羊寻找背风的草场" for n in range(1, 46)) + "。"
         for province in GOBI_PROVINCES
     ]
-    front = '---\ntitle: 戈壁牧民的四季\nlanguage: zh\nsource: "Written for the citebot tests"\n---\n'
+    front = '---\ntitle: 戈壁牧民的四季\nlanguage: zh\nsource: "https://example.org/gobi-herders"\n---\n'
     return front + "# 冬季牧场\n\n" + "\n\n".join(paragraphs) + "\n"
 
 

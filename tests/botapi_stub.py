@@ -119,7 +119,15 @@ class SentMessage:
 
     @property
     def blockquotes(self) -> list[str]:
-        return [self.entity_text(e) for e in self.entities if e["type"] == "blockquote"]
+        """Every quote, folded (expandable) or not."""
+        return [self.entity_text(e) for e in self.entities if e["type"] in ("blockquote", "expandable_blockquote")]
+
+    @property
+    def expandable_blockquotes(self) -> list[str]:
+        return [self.entity_text(e) for e in self.entities if e["type"] == "expandable_blockquote"]
+
+    def texts_of(self, entity_type: str) -> list[str]:
+        return [self.entity_text(e) for e in self.entities if e["type"] == entity_type]
 
     def entity_text(self, entity: dict) -> str:
         units = self.plain_text.encode("utf-16-le")

@@ -131,7 +131,10 @@ def _close(stack: list[_OpenTag], name: str, units: int, entities: list[dict], a
     if tag.name != name:
         raise HtmlParseError(f'Unmatched end tag at byte offset {at_byte}, expected "</{tag.name}>", found "</{name}>"')
     if units > tag.offset:
-        entity = {"type": ENTITY_TYPES[name], "offset": tag.offset, "length": units - tag.offset}
+        kind = ENTITY_TYPES[name]
+        if name == "blockquote" and "expandable" in tag.attributes:
+            kind = "expandable_blockquote"
+        entity = {"type": kind, "offset": tag.offset, "length": units - tag.offset}
         if name == "a":
             entity["url"] = tag.attributes.get("href", "")
         entities.append(entity)

@@ -16,7 +16,7 @@ from tests.botapi_stub import Chat
 
 ADMIN_CHAT = Chat.private(ADMIN)
 ALICE_CHAT = Chat.private(ALICE)
-PRIVATE_MENU = ["start", "help", "sources"]
+PRIVATE_MENU = ["start", "help", "sources", "lang"]
 REBUILD_TIMEOUT = 120
 
 
@@ -57,7 +57,7 @@ class GatedLibrary(WrappedLibrary):
 async def test_command_menus_are_registered_per_scope(bot, stub):
     assert stub.commands_for() == PRIVATE_MENU
     assert stub.commands_for({"type": "all_private_chats"}) == PRIVATE_MENU
-    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources"]
+    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources", "lang"]
     assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == [*PRIVATE_MENU, "reindex"]
     assert stub.commands_for({"type": "chat", "chat_id": ALICE.id}) is None
     assert stub.rejected == []

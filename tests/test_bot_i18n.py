@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot_support import ADMIN, ALICE, BATAA, BOB, GROUP, MINJI, OFF_TOPIC_QUESTION, WEI
+from tests.bot_support import ADMIN, ALICE, BATAA, BOB, GROUP, MINJI, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION, WEI
 from tests.botapi_stub import BotApiStub, Chat
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -71,5 +71,41 @@ async def test_command_menus_carry_each_languages_descriptions(stub):
     assert descriptions(private, "ko")[0] == "이 봇이 하는 일"
     assert descriptions({"type": "all_group_chats"}, "mn")[0] == "Баримт бичгийн талаар асуух"
     for language_code in ("", "zh", "mn", "ko"):
-        assert stub.commands_for(None, language_code) == ["start", "help", "sources"]
+        assert stub.commands_for(None, language_code) == ["start", "help", "sources", "lang"]
         assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}, language_code)[-1] == "reindex"
+
+
+async def test_a_reader_of_another_language_is_told_once_that_quotes_are_the_articles_words(stub, store):
+    chat = Chat.private(BATAA)
+    stub.push_text(chat, BATAA, ON_TOPIC_QUESTION)
+    [first] = await stub.wait_for_messages(1)
+    stub.push_text(chat, BATAA, ON_TOPIC_QUESTION)
+    _, second = await stub.wait_for_messages(2)
+    assert first.blockquotes and "өгүүллийн өөрийн үг" in first.plain_text and "хятад" in first.plain_text
+    assert second.blockquotes and "өгүүллийн өөрийн үг" not in second.plain_text
+
+
+async def test_a_reader_of_the_documents_language_is_not_told(stub):
+    stub.push_text(Chat.private(WEI), WEI, ON_TOPIC_QUESTION)
+    [reply] = await stub.wait_for_messages(1)
+    assert reply.blockquotes and "原话" not in reply.plain_text
+
+
+async def test_start_in_a_group_explains_how_to_ask_there(stub):
+    asked = stub.push_text(GROUP, BATAA, "/start@citebot_test_bot")
+    [mongolian] = await stub.wait_for_messages(1)
+    stub.push_text(GROUP, ALICE, "/start")
+    _, english = await stub.wait_for_messages(2)
+    assert mongolian.reply_to_message_id == asked
+    assert "/ask таны асуулт" in mongolian.plain_text and "нууцлалын горим" in mongolian.plain_text
+    assert "/ask your question" in english.plain_text and "/ask@citebot_test_bot" in english.plain_text
+    assert "only see commands and replies" in english.plain_text
+
+
+async def test_help_in_a_group_explains_privacy_mode_and_in_private_it_does_not(stub):
+    stub.push_text(GROUP, ALICE, "/help")
+    [in_group] = await stub.wait_for_messages(1)
+    stub.push_text(Chat.private(ALICE), ALICE, "/help")
+    _, in_private = await stub.wait_for_messages(2)
+    assert "privacy mode" in in_group.plain_text
+    assert "privacy mode" not in in_private.plain_text

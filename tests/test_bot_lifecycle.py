@@ -23,7 +23,7 @@ async def test_serve_answers_until_stopped_then_closes_the_question_log(stub, se
     stop.set()
     await asyncio.wait_for(serving, timeout=30)
     assert reply.blockquotes
-    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources"]
+    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources", "lang"]
     with sqlite3.connect(settings.db_path) as db:
         assert db.execute("SELECT question, chat_type FROM questions").fetchall() == [(ON_TOPIC_QUESTION, "private")]
     assert stub.rejected == []

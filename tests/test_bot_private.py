@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citebot.bot import i18n
-from citebot.bot.formatting import MAX_MESSAGE_UTF16, render_answer, utf16_len
+from citebot.bot.formatting import MAX_MESSAGE_UTF16, render_answer, shown_excerpts, utf16_len
 from tests.bot_support import ALICE, LONG_ANSWER_QUESTION, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
 from tests.botapi_stub import BotApiStub, Chat
 
@@ -20,14 +20,17 @@ def no_rejected_calls(stub: BotApiStub):
     assert stub.rejected == []
 
 
-async def test_question_is_answered_with_quoted_cited_excerpts(stub, store):
+async def test_question_is_answered_with_quoted_cited_excerpts(stub, store, library):
+    expected = library.answer(ON_TOPIC_QUESTION)
     stub.push_text(CHAT, ALICE, ON_TOPIC_QUESTION)
     [reply] = await stub.wait_for_messages(1)
     assert reply.chat_id == CHAT.id and reply.parse_mode == "HTML"
-    assert reply.plain_text.startswith("朝鲜随后召回了驻蒙古大使")
+    assert "召回了驻蒙古大使" in expected.text
+    assert reply.plain_text.count(expected.text) == 1 and reply.texts_of("bold") == [expected.text]
     assert 1 <= len(reply.blockquotes) <= 3
-    assert any("召回了驻蒙古大使" in quote for quote in reply.blockquotes)
+    assert any(expected.text in quote for quote in reply.blockquotes)
     assert "[1] 蒙古与朝鲜半岛 (Test Gazette, 2025-11-04) — § 叛逃危机, ¶ 2" in reply.plain_text
+    assert reply.plain_text.count("蒙古与朝鲜半岛") == 1
     assert (CHAT.id, "typing") in stub.chat_actions
     [logged] = await store.recent(5)
     assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "en")
@@ -54,18 +57,20 @@ async def test_markup_in_a_question_is_answered_and_shown_escaped(stub, store):
 
 async def test_long_answer_arrives_as_several_valid_messages(stub, library):
     expected = library.answer(LONG_ANSWER_QUESTION)
-    assert sum(len(e.text) for e in expected.excerpts) > MAX_MESSAGE_UTF16
+    shown = shown_excerpts(expected.excerpts)
+    assert sum(len(e.text) for e in shown) > MAX_MESSAGE_UTF16
     stub.push_text(CHAT, ALICE, LONG_ANSWER_QUESTION)
-    parts = await stub.wait_for_messages(
-        len(render_answer(i18n.translator(i18n.locale_for(ALICE.language_code)), expected))
-    )
+    parts = await stub.wait_for_messages(len(render_answer(i18n.translator(i18n.ENGLISH), expected)))
     assert len(parts) >= 2
     assert all(utf16_len(part.text) <= MAX_MESSAGE_UTF16 for part in parts)
-    assert parts[0].plain_text.startswith(expected.text[:20])
     quoted = "".join(quote for part in parts for quote in part.blockquotes)
-    for excerpt in expected.excerpts:
+    for excerpt in shown:
         assert excerpt.text in quoted
-    assert "[3] 戈壁牧民的四季" in parts[-1].plain_text
+    assert sum(part.plain_text.count("戈壁牧民的四季") for part in parts) == 1
+    assert [e["url"] for part in parts for e in part.entities if e["type"] == "text_link"] == [
+        "https://example.org/gobi-herders"
+    ]
+    assert any(part.expandable_blockquotes for part in parts)
 
 
 async def test_flood_limited_answer_is_retried_and_arrives(stub):

@@ -25,48 +25,115 @@ DOC = DocumentInfo(
 )
 
 
-def excerpt(text: str, chunk_id: int = 0, section: str = "叛逃危机", paragraph: int = 2) -> Excerpt:
+def parsed(message: str):
+    assert utf16_len(message) <= MAX_MESSAGE_UTF16
+    return parse_html(message)
+
+
+def excerpt(text: str, chunk_id: int = 0, section: str = "叛逃危机", paragraph: int = 2, score: float = 0.8) -> Excerpt:
     return Excerpt(
         text=text,
         doc="mongolia",
         doc_title=DOC.title,
         section=section,
         paragraph=paragraph,
-        score=0.8,
+        score=score,
         chunk_id=chunk_id,
+        byline=DOC.byline,
     )
 
 
-def parsed(message: str):
-    assert utf16_len(message) <= MAX_MESSAGE_UTF16
-    return parse_html(message)
+def entity_texts(result, *kinds: str) -> list[str]:
+    units = result.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in result.entities
+        if e["type"] in kinds
+    ]
 
 
-def test_answer_comes_first_then_each_excerpt_quoted_and_cited():
-    answer = Answer(
-        "朝鲜为什么召回大使？",
-        True,
-        "朝鲜召回了驻蒙古大使。",
-        (
-            excerpt("一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", chunk_id=4),
-            excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1),
-        ),
-    )
+RECALL = Answer(
+    "朝鲜为什么召回大使？",
+    True,
+    "朝鲜召回了驻蒙古大使。",
+    (
+        excerpt("一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", chunk_id=4),
+        excerpt("蒙古保持中立。", chunk_id=1, section="中立桥梁", paragraph=1, score=0.78),
+    ),
+)
+
+
+def test_the_direct_answer_is_shown_once_in_bold_inside_its_quote():
+    [message] = render_answer(EN, RECALL, {"mongolia": DOC})
+    result = parsed(message)
+    assert result.text.count("朝鲜召回了驻蒙古大使。") == 1
+    assert entity_texts(result, "blockquote") == ["一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。", "蒙古保持中立。"]
+    [bold] = [e for e in result.entities if e["type"] == "bold"]
+    [first_quote] = [e for e in result.entities if e["type"] == "blockquote"][:1]
+    assert entity_texts(result, "bold") == ["朝鲜召回了驻蒙古大使。"]
+    assert first_quote["offset"] <= bold["offset"] < first_quote["offset"] + first_quote["length"]
+
+
+def test_the_document_is_named_once_and_linked_to_its_source():
+    [message] = render_answer(EN, RECALL, {"mongolia": DOC})
+    result = parsed(message)
+    assert result.text.count(DOC.title) == 1
+    assert "[1] 蒙古的逃亡者困境 (The Diplomat, 2025-11-04) — § 叛逃危机, ¶ 2" in result.text
+    assert "[2] § 中立桥梁, ¶ 1" in result.text
+    [link] = [e for e in result.entities if e["type"] == "text_link"]
+    assert link["url"] == "https://example.org/a" and entity_texts(result, "text_link") == [DOC.title]
+
+
+def test_a_source_that_is_not_a_web_address_is_not_linked():
+    unlinked = replace(DOC, source="Written for the tests")
+    [message] = render_answer(EN, RECALL, {"mongolia": unlinked})
+    assert "<a " not in message and DOC.title in parsed(message).text
+
+
+def test_a_direct_answer_not_found_in_any_quote_comes_first_on_its_own():
+    answer = replace(RECALL, text="蒙古必须保持平衡。")
     [message] = render_answer(EN, answer)
     result = parsed(message)
-    assert result.text.startswith("朝鲜召回了驻蒙古大使。")
-    quotes = [e for e in result.entities if e["type"] == "blockquote"]
-    assert [result.text[q["offset"] : q["offset"] + q["length"]] for q in quotes] == [
-        "一名朝鲜译员叛逃。朝鲜召回了驻蒙古大使。",
-        "蒙古保持中立。",
-    ]
-    assert "[1] 蒙古的逃亡者困境 — § 叛逃危机, ¶ 2" in result.text
-    assert "[2] 蒙古的逃亡者困境 — § 中立桥梁, ¶ 1" in result.text
-    assert result.text.index("¶ 2") > result.text.index("朝鲜召回了驻蒙古大使。", 20)
+    assert result.text.startswith("蒙古必须保持平衡。") and entity_texts(result, "bold") == []
+
+
+def test_weaker_excerpts_are_left_out_unless_close_to_the_best():
+    best = excerpt("朝鲜召回了驻蒙古大使。", chunk_id=1)
+    close = excerpt("蒙古保持中立。", chunk_id=2, paragraph=5, score=best.score - formatting.CLOSE_SCORE_MARGIN / 2)
+    far = excerpt("电影引发了争议。", chunk_id=3, paragraph=9, score=best.score - 2 * formatting.CLOSE_SCORE_MARGIN)
+    [message] = render_answer(EN, Answer("q", True, "朝鲜召回了驻蒙古大使。", (best, close, far)))
+    quotes = entity_texts(parsed(message), "blockquote", "expandable_blockquote")
+    assert quotes == ["朝鲜召回了驻蒙古大使。", "蒙古保持中立。"]
+
+
+def test_long_quotes_fold_unless_the_fold_would_hide_the_direct_answer():
+    long_paragraph = "蒙古试图在朝鲜和韩国之间保持中立桥梁的地位。" * 12
+    answer_at_start = "蒙古试图在朝鲜和韩国之间保持中立桥梁的地位。"
+    deep = long_paragraph + "朝鲜召回了驻蒙古大使。"
+    other = excerpt(long_paragraph, chunk_id=2, paragraph=3)
+    [folded] = render_answer(EN, Answer("q", True, answer_at_start, (excerpt(long_paragraph), other)))
+    assert len(entity_texts(parsed(folded), "expandable_blockquote")) == 2
+    assert "<blockquote expandable>" in folded
+    [unfolded] = render_answer(EN, Answer("q", True, "朝鲜召回了驻蒙古大使。", (excerpt(deep), other)))
+    result = parsed(unfolded)
+    assert entity_texts(result, "blockquote") == [deep]
+    assert entity_texts(result, "expandable_blockquote") == [long_paragraph]
+    [short] = render_answer(EN, RECALL)
+    assert "expandable" not in short
+
+
+def test_the_verbatim_note_speaks_the_readers_language_and_names_the_documents():
+    mongolian = i18n.translator("mn")
+    assert formatting.needs_verbatim_note(mongolian, RECALL, {"mongolia": DOC})
+    assert not formatting.needs_verbatim_note(i18n.translator("zh_Hans"), RECALL, {"mongolia": DOC})
+    [message] = render_answer(mongolian, RECALL, {"mongolia": DOC}, verbatim_note=True)
+    assert "хятад" in parsed(message).text
+    [without] = render_answer(mongolian, RECALL, {"mongolia": DOC})
+    assert "хятад" not in parsed(without).text
 
 
 def test_citation_names_the_publication_and_date_when_known():
-    cited = replace(excerpt("朝鲜召回了驻蒙古大使。"), byline="The Diplomat, 2025-11-04")
+    cited = excerpt("朝鲜召回了驻蒙古大使。")
     assert cited.citation() == "蒙古的逃亡者困境 (The Diplomat, 2025-11-04) — § 叛逃危机, ¶ 2"
 
 
@@ -102,7 +169,7 @@ def test_markup_characters_in_every_field_are_escaped():
     nasty = "<b>AT&T</b> & <script>"
     answer = Answer(nasty, True, nasty, (Excerpt(nasty, "d", nasty, nasty, 1, 0.5, 0),))
     [message] = render_answer(EN, answer)
-    assert parsed(message).text.count(nasty) == 4
+    assert parsed(message).text.count(nasty) == 3  # the answer (bold, inside its quote), title, section
     [decline] = render_answer(EN, Answer(nasty, False))
     assert nasty in parsed(decline).text
 
@@ -123,7 +190,7 @@ def test_long_answer_is_split_at_sentence_ends_into_valid_messages():
     assert len(messages) >= 4
     texts = [parsed(m).text for m in messages]
     assert all(t.rstrip().endswith("。") or re.search(r"¶ \d+$", t.rstrip()) for t in texts)
-    assert "".join(texts).count(sentence) == 4 * 150
+    assert "".join(texts).count(sentence) == 3 * 150  # the answer is marked inside the first quote
 
 
 def test_a_sentence_longer_than_a_message_is_cut_between_escaped_characters():
@@ -185,3 +252,8 @@ def test_reindex_done_reports_the_counts():
 )
 def test_fixed_replies_are_valid_telegram_html(name: str):
     assert parsed(getattr(formatting, name)(EN)).text.strip()
+
+
+def test_spans_sharing_a_quote_stay_in_one_quote():
+    block = (Span("a", ("blockquote",)), Span("b", ("blockquote", "b")), Span("c", ("blockquote",)), Span(" d"))
+    assert pack([block]) == ["<blockquote>a<b>b</b>c</blockquote> d"]
