@@ -47,7 +47,12 @@ GROUP_COMMANDS = (
     ("sources", N_("The documents I answer from")),
     ("lang", N_("Change the language I reply in")),
 )
-ADMIN_COMMANDS = (*PRIVATE_COMMANDS, ("reindex", N_("Rebuild the search index")))
+ADMIN_COMMANDS = (
+    *PRIVATE_COMMANDS,
+    ("reindex", N_("Rebuild the search index")),
+    ("stats", N_("How the bot is doing")),
+    ("remove", N_("Remove a document")),
+)
 
 
 class MissingTokenError(RuntimeError):

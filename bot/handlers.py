@@ -9,21 +9,34 @@ import logging
 import re
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 from telegram import Message, MessageEntity, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
 
 from citebot.index.answering.answer import Answer
-from citebot.index.corpus.documents import DocumentError, DocumentInfo
-from citebot.index.library import ReindexInProgress
-from citebot.index.storage.build import BuildReport
+from citebot.index.corpus.documents import DocumentInfo
+from citebot.index.storage.build import BuildReport, Progress
 from citebot.settings import Settings
 
-from . import formatting, i18n
+from . import buttons, formatting, i18n, replies
+from .admin import AdminCommands
+from .callbacks import AnswerButtons
+from .fair_use import FairUse
 from .i18n import Translator
+from .inline import InlineAnswers
+from .interactions import Interactions
 from .language import VERBATIM_NOTICE, ReaderLanguages
 from .sending import reply_html, typing
 from .store import QuestionLog
@@ -34,11 +47,13 @@ logger = logging.getLogger(__name__)
 class DocumentLibrary(Protocol):
     """What the bot needs from `index.library.Library`."""
 
-    def answer(self, question: str, doc: str | None = None, context: str | None = None) -> Answer: ...
+    data_dir: Path
+
+    def answer(self, question: str, doc: str | None = None, context: str | None = None, k: int = 3) -> Answer: ...
 
     def documents(self) -> Sequence[DocumentInfo]: ...
 
-    def reindex(self) -> BuildReport: ...
+    def reindex(self, progress: Progress | None = None) -> BuildReport: ...
 
 
 def text_after_command(message: Message) -> str:
@@ -68,6 +83,26 @@ def is_blank(question: str) -> bool:
     return not any(char.isalnum() for char in question)
 
 
+def mentions_of_bot(message: Message, bot_id: int, bot_username: str) -> list[MessageEntity]:
+    """The message's @mentions of this bot (by @username or, for users without one, by id)."""
+    found = []
+    for entity in message.entities:
+        if (
+            entity.type == MessageEntity.MENTION
+            and message.parse_entity(entity).casefold() == f"@{bot_username}".casefold()
+        ) or (entity.type == MessageEntity.TEXT_MENTION and entity.user and entity.user.id == bot_id):
+            found.append(entity)
+    return found
+
+
+def without_entities(message: Message, entities: Sequence[MessageEntity]) -> str:
+    """The message's text with these entities cut out (offsets are in UTF-16 units)."""
+    units = (message.text or "").encode("utf-16-le")
+    for entity in sorted(entities, key=lambda e: e.offset, reverse=True):
+        units = units[: 2 * entity.offset] + units[2 * (entity.offset + entity.length) :]
+    return units.decode("utf-16-le")
+
+
 class Handlers:
     """The bot's callbacks, bound to one library, question log and settings."""
 
@@ -76,7 +111,11 @@ class Handlers:
         self.store = store
         self.admin_user_ids = frozenset(settings.admin_user_ids)
         self.languages = ReaderLanguages(store)
-        self._reindexing = asyncio.Lock()
+        self.interactions = Interactions(store)
+        self.fair_use = FairUse(settings.user_rate_limit, self.admin_user_ids)
+        self.admin = AdminCommands(library, self.interactions, settings, self.texts)
+        self.buttons = AnswerButtons(library, self.interactions, self.fair_use, self.texts, self.admin.confirm)
+        self.inline = InlineAnswers(library, self.fair_use, self.texts)
 
     def register(self, application: Application) -> None:
         new_message = filters.UpdateType.MESSAGE
@@ -89,11 +128,27 @@ class Handlers:
                 CommandHandler("help", self.help, filters=new_message),
                 CommandHandler("sources", self.sources, filters=new_message),
                 CommandHandler("ask", self.ask, filters=new_message),
-                CommandHandler("reindex", self.reindex, filters=new_message),
+                CommandHandler("reindex", self.admin.reindex, filters=new_message),
+                CommandHandler("stats", self.admin.stats, filters=new_message),
+                CommandHandler("remove", self.admin.remove, filters=new_message),
                 MessageHandler(private & filters.COMMAND, self.unknown_command),
                 MessageHandler(private & filters.TEXT, self.private_text),
-                MessageHandler(groups & filters.TEXT & filters.REPLY, self.follow_up),
+                MessageHandler(
+                    groups
+                    & filters.TEXT
+                    & (
+                        filters.REPLY
+                        | filters.Entity(MessageEntity.MENTION)
+                        | filters.Entity(MessageEntity.TEXT_MENTION)
+                    ),
+                    self.group_text,
+                ),
+                MessageHandler(private & filters.Document.ALL, self.admin.document),
                 MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, self.non_text),
+                CallbackQueryHandler(self.buttons.on_press, pattern=buttons.PATTERN),
+                InlineQueryHandler(self.inline.on_query),
+                # Keep last: a press on a button this bot no longer understands still gets a toast.
+                CallbackQueryHandler(self.buttons.on_stale),
             ]
         )
         application.add_error_handler(self.on_error)
@@ -132,9 +187,12 @@ class Handlers:
     async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self.answer_question(update, context, update.effective_message.text)
 
-    async def follow_up(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if replies_to_bot(update.effective_message, context.bot.id):
-            await self.answer_question(update, context, update.effective_message.text)
+    async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A reply to the bot's message is a follow-up; a message mentioning @bot is a question."""
+        message = update.effective_message
+        mentions = mentions_of_bot(message, context.bot.id, context.bot.username)
+        if mentions or replies_to_bot(message, context.bot.id):
+            await self.answer_question(update, context, without_entities(message, mentions))
 
     async def non_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply_html(update.effective_message, [formatting.non_text_text(await self.texts(update))])
@@ -144,7 +202,13 @@ class Handlers:
 
     async def answer_question(self, update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
         message = update.effective_message
+        user_id = update.effective_user.id if update.effective_user else None
         t = await self.texts(update)
+        decision = self.fair_use.check(user_id)
+        if not decision.allowed:
+            if decision.notify:
+                await reply_html(message, [replies.rate_limited_text(t, self.fair_use.limit, decision.retry_after)])
+            return
         question = question.strip()
         if is_blank(question):
             await reply_html(message, [formatting.empty_question_text(t)])
@@ -160,7 +224,7 @@ class Handlers:
                 return
         earlier = await self.earlier_question(message, context.bot.id)
         started = time.perf_counter()
-        async with typing(context.bot, message):
+        async with self.fair_use.turn(user_id), typing(context.bot, message):
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         await self.record(update, question, answer, latency_ms)
@@ -168,7 +232,12 @@ class Handlers:
         note = formatting.needs_verbatim_note(t, answer, documents) and await self.languages.first_time(
             update.effective_user, VERBATIM_NOTICE
         )
-        sent = await reply_html(message, formatting.render_answer(t, answer, documents, verbatim_note=note))
+        keyboard = await self.buttons.keyboard_for(
+            t, chat_id=message.chat_id, user_id=user_id, question=question, doc=doc, context=earlier, answer=answer
+        )
+        sent = await reply_html(
+            message, formatting.render_answer(t, answer, documents, verbatim_note=note), reply_markup=keyboard
+        )
         await self.remember(message.chat_id, sent, question)
 
     async def earlier_question(self, message: Message, bot_id: int) -> str | None:
@@ -198,39 +267,10 @@ class Handlers:
                 answered=answer.answered,
                 cited_chunk_ids=[e.chunk_id for e in formatting.shown_excerpts(answer.excerpts)],
                 citations=[f"{e.doc}#{e.paragraph}" for e in formatting.shown_excerpts(answer.excerpts)],
+                user_id=user.id if user else None,
             )
         except Exception:
             logger.exception("Could not log a question")
-
-    async def reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        user = update.effective_user
-        t = await self.texts(update)
-        if user is None or user.id not in self.admin_user_ids:
-            logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
-            await reply_html(message, [formatting.reindex_refused_text(t)])
-            return
-        if self._reindexing.locked():
-            await reply_html(message, [formatting.reindex_running_text(t)])
-            return
-        async with self._reindexing:
-            await reply_html(message, [formatting.reindex_started_text(t)])
-            await reply_html(message, [await self.rebuild(t, user.id)])
-
-    async def rebuild(self, t: Translator, user_id: int) -> str:
-        logger.info("Reindex started by admin %s", user_id)
-        try:
-            report = await asyncio.to_thread(self.library.reindex)
-        except ReindexInProgress:
-            return formatting.reindex_running_text(t)
-        except DocumentError as error:
-            logger.warning("Reindex failed: %s", error)
-            return formatting.reindex_failed_text(t, str(error))
-        except Exception:
-            logger.exception("Reindex failed")
-            return formatting.reindex_failed_text(t)
-        logger.info("Reindex done: %s", report)
-        return formatting.reindex_done_text(t, report.documents, report.chunks, report.seconds)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("Error while handling an update", exc_info=context.error)

@@ -52,6 +52,36 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, notice)
     );
     """,
+    # Chat UX (bot/interactions.py): who asked (distinct users in /stats), answers that carry
+    # buttons, votes on them, and admin actions waiting for a confirmation button.
+    """
+    ALTER TABLE questions ADD COLUMN user_id INTEGER;
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        user_id INTEGER,
+        question TEXT NOT NULL,
+        doc TEXT,
+        context TEXT,
+        shown TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE TABLE votes (
+        answer_id INTEGER NOT NULL,
+        user_id INTEGER NOT NULL,
+        vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+        voted_at TEXT NOT NULL,
+        PRIMARY KEY (answer_id, user_id)
+    );
+    CREATE INDEX votes_voted_at ON votes (voted_at);
+    CREATE TABLE pending_actions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        user_id INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL
+    );
+    """,
 )
 
 REMEMBERED_ANSWERS_PER_CHAT = 1000
@@ -124,11 +154,12 @@ class QuestionLog:
         cited_chunk_ids: Sequence[int],
         citations: Sequence[str] = (),
         asked_at: datetime | None = None,
+        user_id: int | None = None,
     ) -> None:
         moment = (asked_at or datetime.now(UTC)).astimezone(UTC)
         await self.db.execute(
             "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
-            " answered, cited_chunk_ids, citations) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " answered, cited_chunk_ids, citations, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 moment.isoformat(timespec="milliseconds"),
                 chat_type,
@@ -138,6 +169,7 @@ class QuestionLog:
                 int(answered),
                 json.dumps([int(chunk_id) for chunk_id in cited_chunk_ids]),
                 json.dumps(list(citations), ensure_ascii=False),
+                user_id,
             ),
         )
         await self.db.commit()

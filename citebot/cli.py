@@ -138,11 +138,13 @@ def sources() -> None:
 
 
 @cli.command()
-@click.option("--declined", default=10, show_default=True, help="How many recent unanswered questions to list.")
-def stats(declined: int) -> None:
-    """Summarise the question log: totals, answer rate, latency, recent unanswered questions."""
+def stats() -> None:
+    """How the bot is doing: questions, users, answers, latency, votes, what it could not answer (as /stats)."""
     import asyncio
 
+    from citebot.bot.i18n import ENGLISH_TEXTS
+    from citebot.bot.interactions import Interactions
+    from citebot.bot.stats import stats_plain_text
     from citebot.bot.store import QuestionLog
 
     settings = load_settings()
@@ -151,17 +153,9 @@ def stats(declined: int) -> None:
 
     async def read():
         async with QuestionLog(settings.db_path) as log:
-            return await log.summary(), await log.declined(declined)
+            return await Interactions(log).stats()
 
-    summary, unanswered = asyncio.run(read())
-    rate = summary.answered / summary.total if summary.total else 0.0
-    chats = ", ".join(f"{kind} {count}" for kind, count in sorted(summary.by_chat_type.items())) or "none"
-    click.echo(
-        f"questions {summary.total}, answered {summary.answered} ({rate:.0%}), "
-        f"median latency {summary.median_latency_ms} ms; by chat: {chats}"
-    )
-    for question in unanswered:
-        click.echo(f"  not answered: {question}")
+    click.echo(stats_plain_text(ENGLISH_TEXTS, asyncio.run(read())))
 
 
 @cli.command("eval")

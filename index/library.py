@@ -14,7 +14,7 @@ from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.retrieval.embedding import Embedder, make_embedder
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
 from citebot.index.storage import store
-from citebot.index.storage.build import BuildReport, build_index
+from citebot.index.storage.build import BuildReport, Progress, build_index
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
@@ -93,8 +93,8 @@ class Library:
     def retrieve(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         return self.searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
 
-    def answer(self, question: str, doc: str | None = None, context: str | None = None) -> Answer:
-        """Answer question; `context` is the earlier question a follow-up replies to.
+    def answer(self, question: str, doc: str | None = None, context: str | None = None, k: int = 3) -> Answer:
+        """Answer question with up to k excerpts; `context` is the earlier question a follow-up replies to.
 
         A follow-up is searched on its own and together with its context, and the reading the
         documents answer better wins: "and in which year?" needs the context, a new question not.
@@ -102,9 +102,9 @@ class Library:
         question = question.strip()
         if not question:
             return Answer(question=question, answered=False)
-        retrieval = self.retrieve(question, doc=doc)
+        retrieval = self.retrieve(question, k=k, doc=doc)
         if context:
-            with_context = self.retrieve(f"{context.strip()} {question}", doc=doc)
+            with_context = self.retrieve(f"{context.strip()} {question}", k=k, doc=doc)
             if with_context.relevance.score > retrieval.relevance.score:
                 retrieval = with_context
         return compose(question, retrieval, self.embedder, self.threshold)
@@ -113,12 +113,12 @@ class Library:
         fields = DocumentInfo.__dataclass_fields__
         return [DocumentInfo(**{k: v for k, v in d.items() if k in fields}) for d in self.manifest.get("documents", [])]
 
-    def reindex(self) -> BuildReport:
+    def reindex(self, progress: Progress | None = None) -> BuildReport:
         """Build a new generation and switch to it; the old one keeps answering meanwhile."""
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report = build_index(self.data_dir, self.index_dir, self.embedder)
+            report = build_index(self.data_dir, self.index_dir, self.embedder, progress)
             self._load()
             return report
         finally:

@@ -22,8 +22,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.telegram_html import HtmlParseError, ParsedHtml, parse_html, utf16_len
 
@@ -116,6 +116,7 @@ class SentMessage:
     plain_text: str
     entities: list[dict]
     reply_to_message_id: int | None
+    reply_markup: dict | None = None
 
     @property
     def blockquotes(self) -> list[str]:
@@ -179,7 +180,310 @@ class _State:
     closed: bool = False
 
 
-class BotApiStub:
+# == Chat UX: inline keyboards, callback queries, inline queries, message edits, files ====================
+# What the buttons, inline mode, /reindex progress and document uploads need. Kept apart from the
+# rest so that other sections (fault injection) can grow without touching this one.
+
+MAX_CALLBACK_DATA_BYTES = 64
+MAX_CALLBACK_TOAST_CHARS = 200
+MAX_INLINE_RESULTS = 50
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
+
+
+@dataclass(frozen=True)
+class CallbackAnswer:
+    query_id: str
+    text: str
+    show_alert: bool
+
+
+@dataclass(frozen=True)
+class InlineAnswer:
+    query_id: str
+    results: list[dict]
+    cache_time: int | None
+    is_personal: bool
+
+
+@dataclass(frozen=True)
+class Edit:
+    chat_id: int
+    message_id: int
+    plain_text: str
+    reply_markup: dict | None
+
+
+@dataclass
+class _ChatUxState:
+    callback_queries: dict[str, dict] = field(default_factory=dict)
+    callback_answers: dict[str, CallbackAnswer] = field(default_factory=dict)
+    inline_queries: set[str] = field(default_factory=set)
+    inline_answers: list[InlineAnswer] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    query_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+
+class ChatUxApi:
+    """The Bot API methods and test controls for buttons, inline mode, edits and files."""
+
+    _state: _State
+    _changed: threading.Condition
+    _update_ids: itertools.count
+    bot_user: User
+
+    if TYPE_CHECKING:  # provided by BotApiStub
+
+        def _push_message(self, chat: Chat, user: User, content: dict, reply_to: int | None) -> int: ...
+
+        def _parse(self, text: str, parse_mode: str | None) -> ParsedHtml: ...
+
+        def _chat(self, params: dict) -> Chat: ...
+
+    @property
+    def _ux(self) -> _ChatUxState:
+        if not hasattr(self, "_ux_state"):
+            self._ux_state = _ChatUxState()
+        return self._ux_state
+
+    # -- what tests do ---------------------------------------------------------------------
+
+    def push_callback(self, chat: Chat, user: User, message_id: int, data: str) -> str:
+        """The user presses an inline button with `data` under message `message_id`; returns the query id."""
+        with self._changed:
+            message = self._state.messages.get((chat.id, message_id))
+            query_id = f"cbq{next(self._ux.query_ids)}"
+            query: dict[str, Any] = {
+                "id": query_id,
+                "from": user.to_json(),
+                "chat_instance": f"ci{chat.id}",
+                "data": data,
+            }
+            # A message too old for Telegram to send back still arrives as an inaccessible one.
+            query["message"] = message or {"chat": chat.to_json(), "message_id": message_id, "date": 0}
+            self._ux.callback_queries[query_id] = query
+            self._state.updates.append({"update_id": next(self._update_ids), "callback_query": query})
+            self._changed.notify_all()
+        return query_id
+
+    def push_inline_query(self, user: User, query: str) -> str:
+        """The user types `@bot query` in some chat; returns the inline query id."""
+        with self._changed:
+            query_id = f"iq{next(self._ux.query_ids)}"
+            self._ux.inline_queries.add(query_id)
+            inline = {"id": query_id, "from": user.to_json(), "query": query, "offset": "", "chat_type": "sender"}
+            self._state.updates.append({"update_id": next(self._update_ids), "inline_query": inline})
+            self._changed.notify_all()
+        return query_id
+
+    def push_document(
+        self,
+        chat: Chat,
+        user: User,
+        file_name: str,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        mime_type: str = "text/markdown",
+        declared_size: int | None = None,
+    ) -> int:
+        """The user sends a file; `declared_size` is what Telegram reports (defaults to the real size)."""
+        with self._changed:
+            file_id = f"BQACAgIAAxkBdoc{len(self._ux.files) + 1}"
+            self._ux.files[file_id] = (file_name, content)
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"AgADdoc{len(content)}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content) if declared_size is None else declared_size,
+        }
+        message: dict[str, Any] = {"document": document}
+        if caption:
+            message["caption"] = caption
+        return self._push_message(chat, user, message, None)
+
+    # -- what tests read -------------------------------------------------------------------
+
+    def callback_answer(self, query_id: str) -> CallbackAnswer | None:
+        with self._changed:
+            return self._ux.callback_answers.get(query_id)
+
+    async def wait_for_callback_answer(self, query_id: str, timeout: float = 10.0) -> CallbackAnswer:
+        deadline = time.monotonic() + timeout
+        while (answer := self.callback_answer(query_id)) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"callback query {query_id} was not answered within {timeout}s")
+            await asyncio.sleep(0.02)
+        return answer
+
+    @property
+    def inline_answers(self) -> list[InlineAnswer]:
+        with self._changed:
+            return list(self._ux.inline_answers)
+
+    async def wait_for_inline_answer(self, query_id: str, timeout: float = 10.0) -> InlineAnswer:
+        deadline = time.monotonic() + timeout
+        while not (found := [a for a in self.inline_answers if a.query_id == query_id]):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"inline query {query_id} was not answered within {timeout}s")
+            await asyncio.sleep(0.02)
+        return found[0]
+
+    @property
+    def edits(self) -> list[Edit]:
+        with self._changed:
+            return list(self._ux.edits)
+
+    def current_text(self, chat_id: int, message_id: int) -> str:
+        """A message's plain text as it reads now, after any edits."""
+        with self._changed:
+            return self._state.messages[(chat_id, message_id)]["text"]
+
+    def file_content(self, file_path: str) -> bytes | None:
+        with self._changed:
+            for file_id, (_, content) in self._ux.files.items():
+                if file_path == _file_path(file_id):
+                    return content
+        return None
+
+    # -- the API ---------------------------------------------------------------------------
+
+    def _inline_markup(self, params: dict) -> dict | None:
+        markup = _json(params.get("reply_markup"))
+        if not markup:
+            return None
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        if not isinstance(rows, list):
+            raise bad_request("the stub only implements inline keyboards")
+        for button in (b for row in rows for b in row):
+            if not str(button.get("text", "")).strip():
+                raise bad_request("BUTTON_TEXT_EMPTY")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(str(data).encode("utf-8")) <= MAX_CALLBACK_DATA_BYTES:
+                raise bad_request("BUTTON_DATA_INVALID")
+        return markup
+
+    def _api_answercallbackquery(self, params: dict) -> bool:
+        query_id = str(params.get("callback_query_id") or "")
+        text = str(params.get("text") or "")
+        if len(text) > MAX_CALLBACK_TOAST_CHARS:
+            raise bad_request("MESSAGE_TOO_LONG")
+        with self._changed:
+            if query_id not in self._ux.callback_queries or query_id in self._ux.callback_answers:
+                raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            self._ux.callback_answers[query_id] = CallbackAnswer(query_id, text, _flag(params.get("show_alert")))
+        return True
+
+    def _api_answerinlinequery(self, params: dict) -> bool:
+        query_id = str(params.get("inline_query_id") or "")
+        results = _json(params.get("results"))
+        if not isinstance(results, list) or len(results) > MAX_INLINE_RESULTS:
+            raise bad_request("RESULTS_TOO_MUCH")
+        ids = [str(r.get("id", "")) for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise bad_request("RESULT_ID_INVALID")
+        for result in results:
+            self._check_inline_result(result)
+        with self._changed:
+            if query_id not in self._ux.inline_queries:
+                raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            self._ux.inline_queries.discard(query_id)
+            cache_time = params.get("cache_time")
+            self._ux.inline_answers.append(
+                InlineAnswer(
+                    query_id, results, None if cache_time is None else int(cache_time), _flag(params.get("is_personal"))
+                )
+            )
+        return True
+
+    def _check_inline_result(self, result: dict) -> None:
+        if result.get("type") != "article" or not str(result.get("title", "")).strip():
+            raise bad_request("the stub only implements article results, each with a title")
+        content = result.get("input_message_content") or {}
+        text = content.get("message_text")
+        if not text:
+            raise bad_request("MESSAGE_EMPTY")
+        parsed = self._parse(text, content.get("parse_mode"))
+        if utf16_len(parsed.text.strip()) > MAX_TEXT_UTF16:
+            raise bad_request("MESSAGE_TOO_LONG")
+        if "reply_markup" in result:
+            self._inline_markup(result)
+
+    def _api_editmessagetext(self, params: dict) -> dict:
+        chat = self._chat(params)
+        message_id = int(params.get("message_id") or 0)
+        text = params.get("text")
+        if not text:
+            raise bad_request("message text is empty")
+        parsed = self._parse(text, params.get("parse_mode") or None)
+        if utf16_len(parsed.text.strip()) > MAX_TEXT_UTF16:
+            raise bad_request("MESSAGE_TOO_LONG")
+        markup = self._inline_markup(params)
+        with self._changed:
+            message = self._state.messages.get((chat.id, message_id))
+            if message is None:
+                raise bad_request("message to edit not found")
+            if message["from"]["id"] != self.bot_user.id:
+                raise bad_request("message can't be edited")
+            if (message["text"], message.get("entities", []), message.get("reply_markup")) == (
+                parsed.text,
+                parsed.entities,
+                markup,
+            ):
+                raise bad_request(NOT_MODIFIED)
+            message.update(text=parsed.text, entities=parsed.entities, edit_date=int(time.time()))
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+            self._ux.edits.append(Edit(chat.id, message_id, parsed.text, markup))
+            return dict(message)
+
+    def _api_editmessagereplymarkup(self, params: dict) -> dict:
+        chat = self._chat(params)
+        message_id = int(params.get("message_id") or 0)
+        markup = self._inline_markup(params)
+        with self._changed:
+            message = self._state.messages.get((chat.id, message_id))
+            if message is None:
+                raise bad_request("message to edit not found")
+            if message.get("reply_markup") == markup:
+                raise bad_request(NOT_MODIFIED)
+            message.pop("reply_markup", None)
+            if markup:
+                message["reply_markup"] = markup
+            self._ux.edits.append(Edit(chat.id, message_id, message["text"], markup))
+            return dict(message)
+
+    def _api_getfile(self, params: dict) -> dict:
+        file_id = str(params.get("file_id") or "")
+        with self._changed:
+            found = self._ux.files.get(file_id)
+        if found is None:
+            raise bad_request("invalid file_id")
+        _, content = found
+        if len(content) > MAX_DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"AgADdoc{len(content)}",
+            "file_size": len(content),
+            "file_path": _file_path(file_id),
+        }
+
+
+def _file_path(file_id: str) -> str:
+    return f"documents/{file_id}.bin"
+
+
+# == end of the chat UX section ==========================================================================
+
+
+class BotApiStub(ChatUxApi):
     """Run with `with BotApiStub() as stub:`; point the bot at `stub.base_url`."""
 
     def __init__(self, token: str = "123456789:stub-token", bot_username: str = "citebot_test_bot") -> None:
@@ -456,7 +760,7 @@ class BotApiStub:
             **self.bot_user.to_json(),
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
         }
 
     def _api_deletewebhook(self, params: dict) -> bool:
@@ -511,10 +815,13 @@ class BotApiStub:
         if utf16_len(parsed.text.strip()) > MAX_TEXT_UTF16:
             raise bad_request("message is too long")
         reply_to = self._reply_target(chat, params)
+        markup = self._inline_markup(params)
         with self._changed:
             message = self._new_message(chat, self.bot_user.to_json(), {"text": parsed.text}, reply_to)
             if parsed.entities:
                 message["entities"] = parsed.entities
+            if markup:
+                message["reply_markup"] = markup
             self._state.sent.append(
                 SentMessage(
                     message_id=message["message_id"],
@@ -524,6 +831,7 @@ class BotApiStub:
                     plain_text=parsed.text,
                     entities=parsed.entities,
                     reply_to_message_id=reply_to,
+                    reply_markup=markup,
                 )
             )
             return message
@@ -657,6 +965,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         token, _, method = url.path.removeprefix("/bot").partition("/")
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/file/bot"):
+            self._serve_file(stub, url.path)
+            return
         if not url.path.startswith("/bot") or token != stub.token:
             self._reply(HTTPStatus.UNAUTHORIZED, {"ok": False, "error_code": 401, "description": "Unauthorized"})
             return
@@ -686,6 +997,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             if fault.retry_after is not None:
                 payload["parameters"] = {"retry_after": fault.retry_after}
             self._reply(fault.status, payload)
+
+    def _serve_file(self, stub: BotApiStub, path: str) -> None:
+        token, _, file_path = unquote(path).removeprefix("/file/bot").partition("/")
+        content = stub.file_content(file_path) if token == stub.token else None
+        if content is None:
+            self._reply(HTTPStatus.NOT_FOUND, {"ok": False, "error_code": 404, "description": "Not Found"})
+            return
+        self._reply_raw(HTTPStatus.OK, content, "application/octet-stream")
 
     def _reply(self, status: int, payload: dict) -> None:
         self._reply_raw(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json")

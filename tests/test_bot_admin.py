@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from citebot.bot.application import build_application, running
@@ -17,6 +18,7 @@ from tests.botapi_stub import Chat
 ADMIN_CHAT = Chat.private(ADMIN)
 ALICE_CHAT = Chat.private(ALICE)
 PRIVATE_MENU = ["start", "help", "sources", "lang"]
+ADMIN_MENU = [*PRIVATE_MENU, "reindex", "stats", "remove"]
 REBUILD_TIMEOUT = 120
 
 
@@ -47,18 +49,20 @@ class GatedLibrary(WrappedLibrary):
         self.building = threading.Event()
         self.gate = threading.Event()
 
-    def reindex(self):
+    def reindex(self, progress=None):
+        if progress:
+            progress("embedding", 3, 10)
         self.building.set()
         if not self.gate.wait(timeout=REBUILD_TIMEOUT):
             raise TimeoutError("the test never opened the gate")
-        return self.library.reindex()
+        return self.library.reindex(progress)
 
 
 async def test_command_menus_are_registered_per_scope(bot, stub):
     assert stub.commands_for() == PRIVATE_MENU
     assert stub.commands_for({"type": "all_private_chats"}) == PRIVATE_MENU
     assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources", "lang"]
-    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == [*PRIVATE_MENU, "reindex"]
+    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == ADMIN_MENU
     assert stub.commands_for({"type": "chat", "chat_id": ALICE.id}) is None
     assert stub.rejected == []
 
@@ -69,7 +73,7 @@ async def test_an_admin_who_never_talked_to_the_bot_does_not_stop_it(stub, setti
         async with running(build_application(settings, library, store), poll_timeout=1):
             stub.push_text(ALICE_CHAT, ALICE, "/start")
             await stub.wait_for_messages(1)
-    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == [*PRIVATE_MENU, "reindex"]
+    assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}) == ADMIN_MENU
     assert stub.commands_for({"type": "chat", "chat_id": 4004}) is None
     assert "4004" in caplog.text
 
@@ -86,22 +90,46 @@ async def test_non_admin_reindex_is_refused_and_nothing_is_rebuilt(bot, stub, in
     assert f"Refused /reindex from user {ALICE.id}" in caplog.text
 
 
-async def test_admin_reindex_reports_start_then_the_live_index(bot, stub, index_dir, library, store):
+async def text_once_it_reads(stub, message, words: str, timeout: float = REBUILD_TIMEOUT) -> str:
+    """The message's text, once an edit has put `words` in it."""
+    deadline = time.monotonic() + timeout
+    while words not in (text := stub.current_text(message.chat_id, message.message_id)):
+        assert time.monotonic() < deadline, f"{words!r} never appeared; the message reads {text!r}"
+        await asyncio.sleep(0.05)
+    return text
+
+
+async def test_admin_reindex_reports_progress_in_one_message_ending_with_the_live_index(bot, stub, index_dir, library):
     before = live_generation(index_dir)
     stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
-    started, done = await stub.wait_for_messages(2, timeout=REBUILD_TIMEOUT)
-    assert "Rebuilding the index" in started.plain_text
+    [progress] = await stub.wait_for_messages(1)
+    assert progress.plain_text == "Rebuilding the index: reading the documents…"
+    done = await text_once_it_reads(stub, progress, "The new index is live")
     chunks = sum(doc.chunks for doc in library.documents())
-    assert f"The new index is live: 2 documents, {chunks} chunks, built in" in done.plain_text
-    assert live_generation(index_dir) != before
+    generation = Path(live_generation(index_dir)).name
+    assert generation != Path(before).name
+    assert done.startswith(f"The new index is live: generation {generation}, 2 documents, {chunks} chunks, built in")
+    assert len(stub.sent) == 1 and stub.rejected == []
+
+
+async def test_reindex_progress_names_the_stage_while_it_runs(stub, settings, library, store):
+    gated = GatedLibrary(library)
+    async with running(build_application(settings, gated, store), poll_timeout=1):
+        try:
+            stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+            [progress] = await stub.wait_for_messages(1)
+            await text_once_it_reads(stub, progress, "embedding chunks 3/10", timeout=15)
+        finally:
+            gated.gate.set()
+        await text_once_it_reads(stub, progress, "The new index is live")
     assert stub.rejected == []
 
 
 async def test_admin_reindex_in_a_group_replies_there(bot, stub):
     asked = stub.push_text(GROUP, ADMIN, "/reindex@citebot_test_bot")
-    started, done = await stub.wait_for_messages(2, timeout=REBUILD_TIMEOUT)
-    assert (started.chat_id, started.reply_to_message_id, done.reply_to_message_id) == (GROUP.id, asked, asked)
-    assert "new index is live" in done.plain_text
+    [progress] = await stub.wait_for_messages(1, timeout=REBUILD_TIMEOUT)
+    assert (progress.chat_id, progress.reply_to_message_id) == (GROUP.id, asked)
+    await text_once_it_reads(stub, progress, "new index is live")
 
 
 async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, library, store):
@@ -118,11 +146,10 @@ async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, l
             assert len(stub.sent_to(ADMIN.id)) == 2
         finally:
             gated.gate.set()
-        *_, done = await stub.wait_for_messages(3, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
+        await text_once_it_reads(stub, started, "new index is live")
     assert "Rebuilding" in started.plain_text
     assert answer.blockquotes
     assert "already running" in again.plain_text
-    assert "new index is live" in done.plain_text
     assert stub.rejected == []
 
 
@@ -135,10 +162,10 @@ async def test_unreadable_document_is_named_to_the_admin_and_the_old_index_answe
     (own_data / "broken.md").write_bytes(b"\xff\xfe not text \x80")
     async with running(build_application(settings, library, store), poll_timeout=1):
         stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
-        _, failed = await stub.wait_for_messages(2, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
+        [progress] = await stub.wait_for_messages(1, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
+        failed = await text_once_it_reads(stub, progress, "rebuild failed")
         stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
         [answer] = await stub.wait_for_messages(1, chat_id=ALICE.id)
-    assert "rebuild failed" in failed.plain_text
-    assert "broken.md: not UTF-8 text" in failed.plain_text
+    assert "broken.md: not UTF-8 text" in failed
     assert answer.blockquotes
     assert "Reindex failed" in caplog.text

@@ -88,3 +88,22 @@ async def test_an_elliptical_follow_up_is_read_with_the_question_it_replies_to(s
     stub.push_text(GROUP, BOB, "/ask 那是哪一年发生的？")
     *_, without_context = await stub.wait_for_messages(3)
     assert not without_context.blockquotes
+
+
+async def test_a_message_mentioning_the_bot_is_a_question(stub, store):
+    text = f"@citebot_test_bot {ON_TOPIC_QUESTION}"
+    asked = stub.push_text(GROUP, ALICE, text, entities=[{"type": "mention", "offset": 0, "length": 17}])
+    [reply] = await stub.wait_for_messages(1)
+    assert reply.reply_to_message_id == asked and reply.blockquotes
+    assert [q.question for q in await store.recent(5)] == [ON_TOPIC_QUESTION]
+
+
+async def test_a_mention_of_someone_else_is_ignored(stub, store):
+    stub.push_text(
+        GROUP, ALICE, f"@somebody {ON_TOPIC_QUESTION}", entities=[{"type": "mention", "offset": 0, "length": 9}]
+    )
+    asked = stub.push_text(GROUP, BOB, "/sources")
+    [reply] = await stub.wait_for_messages(1)
+    await stub.wait_until_fetched(stub.last_update_id())
+    await asyncio.sleep(QUIET_SECONDS)
+    assert reply.reply_to_message_id == asked and len(stub.sent) == 1 and await store.count() == 0

@@ -119,30 +119,3 @@ def test_import_cleans_a_scraped_page_into_a_document_that_reindex_picks_up(tmp_
     assert "## 结论" in document and "оны" not in document and "Сэтгэгдл" not in document
     sources = citebot("sources", env=env)
     assert "test-page: 测试" in sources.stdout
-
-
-def test_stats_reads_the_question_log(tmp_path):
-    import asyncio
-
-    from citebot.bot.store import QuestionLog
-
-    db = tmp_path / "q.sqlite3"
-    missing = citebot("stats", env={"CITEBOT_DB_PATH": str(db)})
-    assert missing.returncode == 1 and "no question log" in missing.stderr
-
-    async def fill():
-        async with QuestionLog(db) as log:
-            await log.log(
-                chat_type="private",
-                user_language="en",
-                question="What is the capital of France?",
-                latency_ms=90,
-                answered=False,
-                cited_chunk_ids=[],
-            )
-
-    asyncio.run(fill())
-    result = citebot("stats", env={"CITEBOT_DB_PATH": str(db)})
-    assert result.returncode == 0, result.stderr
-    assert "questions 1, answered 0 (0%)" in result.stdout
-    assert "not answered: What is the capital of France?" in result.stdout

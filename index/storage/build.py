@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ import numpy as np
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import DocumentError, load_documents
-from citebot.index.retrieval.embedding import Embedder, sparse_rows
+from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
@@ -22,6 +23,9 @@ from citebot.index.storage import store
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
 BACKGROUND_OVERLAP = 0.90
+
+# progress(stage, done, total): "reading" (documents), "embedding" (chunks), "swapping" (0, 0).
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,18 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
 
 
-def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildReport:
+def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
     """Write a new generation beside the live one, then switch to it atomically."""
+    report = progress or (lambda stage, done, total: None)
     started = time.monotonic()
+    report("reading", 0, 0)
     documents = load_documents(data_dir)
     if not documents:
         raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
+    report("reading", len(documents), len(documents))
     chunks = chunk_documents(documents)
     live = live_index(index_dir, embedder.name)
-    encodings, reused = encode_reusing(live, embedder, chunks)
+    encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
     manifest = {
@@ -65,6 +72,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder) -> BuildRep
     background_sparse = background_sparse_rows(live, embedder, background) if len(sparse) else SparseRows.empty()
     manifest["background_passages"] = background
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
+    report("swapping", 0, 0)
     generation = store.write_generation(
         index_dir,
         manifest,
@@ -119,21 +127,30 @@ def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
 
 
 def encode_reusing(
-    live: store.StoredIndex | None, embedder: Embedder, chunks: list[Chunk]
+    live: store.StoredIndex | None, embedder: Embedder, chunks: list[Chunk], progress: Progress | None = None
 ) -> tuple[list[Encoding], int]:
     """Encode chunks, taking unchanged ones from the live generation."""
     known = previous_encodings(live)
     keys = [passage_text(c) for c in chunks]
     missing = [i for i, key in enumerate(keys) if key not in known]
-    vectors = embedder.embed_passages([keys[i] for i in missing])
-    sparse = sparse_rows(embedder, [chunks[i].text for i in missing])
-    for n, i in enumerate(missing):
-        known[keys[i]] = Encoding(
-            vectors[n],
-            None if sparse is None else (sparse.indices[n], sparse.weights[n]),
-            passage_terms(chunks[i].text),
-        )
-    return [known[key] for key in keys], len(chunks) - len(missing)
+    reused = len(chunks) - len(missing)
+    if progress:
+        progress("embedding", reused, len(chunks))
+    # In steps of the embedder's own batch size, so the vectors are exactly those of one call.
+    step = BATCH * 4
+    for start in range(0, len(missing), step):
+        part = missing[start : start + step]
+        vectors = embedder.embed_passages([keys[i] for i in part])
+        sparse = sparse_rows(embedder, [chunks[i].text for i in part])
+        for n, i in enumerate(part):
+            known[keys[i]] = Encoding(
+                vectors[n],
+                None if sparse is None else (sparse.indices[n], sparse.weights[n]),
+                passage_terms(chunks[i].text),
+            )
+        if progress:
+            progress("embedding", reused + start + len(part), len(chunks))
+    return [known[key] for key in keys], reused
 
 
 def previous_encodings(live: store.StoredIndex | None) -> dict[str, Encoding]:
