@@ -72,7 +72,11 @@ async def test_command_menus_carry_each_languages_descriptions(stub):
     assert descriptions({"type": "all_group_chats"}, "mn")[0] == "Баримт бичгийн талаар асуух"
     for language_code in ("", "zh", "mn", "ko"):
         assert stub.commands_for(None, language_code) == ["start", "help", "sources", "lang"]
-        assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}, language_code)[-1] == "reindex"
+        assert stub.commands_for({"type": "chat", "chat_id": ADMIN.id}, language_code)[-3:] == [
+            "reindex",
+            "stats",
+            "remove",
+        ]
 
 
 async def test_a_reader_of_another_language_is_told_once_that_quotes_are_the_articles_words(stub, store):
