@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from . import __version__, redaction
 from .settings import Settings
 
+RELATED_TEXT = "The documents do not say this directly; the closest passages:"
+
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set.
 
@@ -119,9 +121,9 @@ def ask(question: str | None, as_json: bool, doc: str | None) -> None:
 
 
 def render_answer(answer) -> str:
-    if not answer.answered:
+    if not answer.shows_excerpts:
         return "The documents do not answer this question."
-    lines = [answer.text, ""]
+    lines = [answer.text if answer.answered else RELATED_TEXT, ""]
     for number, excerpt in enumerate(answer.excerpts, 1):
         lines += [f"[{number}] {excerpt.text}", f"    — {excerpt.citation()}"]
     return "\n".join(lines)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from citebot.index.answering.answer import Answer
 from citebot.index.answering.compose import compose
-from citebot.index.answering.relevance import THRESHOLD
 from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.retrieval.embedding import Embedder, make_embedder
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
@@ -32,7 +31,7 @@ class Library:
         data_dir: Path,
         index_dir: Path,
         embedder: Embedder,
-        threshold: float = THRESHOLD,
+        threshold: float | None = None,
         reranker: Reranker | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)

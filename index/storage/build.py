@@ -15,6 +15,7 @@ from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import DocumentError, load_documents
 from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
+from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
@@ -82,7 +83,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: P
         background_vectors,
         sparse,
         background_sparse,
-        query_translation(live, manifest, terms),
+        query_translation(live, manifest, terms, embedder),
     )
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
@@ -177,11 +178,19 @@ def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, b
     return sparse_rows(embedder, background) or SparseRows.empty()
 
 
-def query_translation(live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]]) -> dict:
-    """Translation tables for the collection's words, reused when the documents are unchanged."""
-    if live is not None and live.manifest.get("corpus_hash") == manifest["corpus_hash"]:
+def query_translation(
+    live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]], embedder: Embedder
+) -> dict:
+    """Translation tables for the collection's words (and their vectors for Mongolian readings),
+    reused when the documents are unchanged."""
+    if (
+        live is not None
+        and live.manifest.get("corpus_hash") == manifest["corpus_hash"]
+        and NEIGHBOURS in live.translation
+    ):
         return live.translation
-    return translation_tables(collection_vocabulary(terms))
+    vocabulary = collection_vocabulary(terms)
+    return {**translation_tables(vocabulary), NEIGHBOURS: neighbour_table(embedder, vocabulary)}
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:
