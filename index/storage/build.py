@@ -14,7 +14,8 @@ import numpy as np
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import DocumentError, load_documents
-from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
+from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
+from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, sparse_rows
 from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
@@ -43,22 +44,29 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
 
 
-def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+def build_index(
+    data_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+) -> BuildReport:
     """Write a new generation beside the live one, then switch to it atomically."""
     report = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     report("reading", 0, 0)
-    documents = load_documents(data_dir)
+    documents = load_documents(data_dir, limits)
     if not documents:
         raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
     report("reading", len(documents), len(documents))
     chunks = chunk_documents(documents)
-    live = live_index(index_dir, embedder.name)
+    live = live_index(index_dir, embedder)
     encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
     manifest = {
         "model": embedder.name,
+        "embedder_package": package_of(embedder),
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
         "terms": TERMS_VERSION,
@@ -112,15 +120,20 @@ class Encoding:
     terms: dict[str, list[str]]
 
 
-def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
-    """The live generation, if it was built the same way and so can lend its encodings."""
+def live_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
+    """The live generation, if it was built the same way and so can lend its encodings.
+
+    Loading verifies every file against its checksum, so a damaged generation lends nothing.
+    """
     try:
         live = store.load(index_dir)
     except (store.IndexMissing, store.IndexCorrupt):
         return None
     manifest = live.manifest
-    same_recipe = (manifest.get("model"), manifest.get("chunker"), manifest.get("terms")) == (
-        model,
+    recipe = ("model", "embedder_package", "chunker", "terms")
+    same_recipe = tuple(manifest.get(key) for key in recipe) == (
+        embedder.name,
+        package_of(embedder),
         CHUNKER_VERSION,
         TERMS_VERSION,
     )
