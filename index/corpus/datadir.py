@@ -27,14 +27,14 @@ def document_paths(data_dir: Path, limits: DocumentLimits) -> list[Path]:
     root = Path(os.path.realpath(data_dir))  # the directory itself may be a link, e.g. a mounted volume
     found: dict[str, Path] = {}
     for folder, folders, files in os.walk(root):
-        folders[:] = [name for name in folders if _enterable(Path(folder) / name, root)]
+        folders[:] = sorted(name for name in folders if _enterable(Path(folder) / name, root))
         for name in sorted(files):
             path = Path(folder) / name
             if not _is_candidate(path):
                 continue
             real = _readable_target(path, root)
-            if real is not None:
-                found.setdefault(real, path)
+            if real is not None and (real not in found or found[real].is_symlink()):
+                found[real] = path  # a file reached by a link inside and by its own name: the name wins
             if len(found) > limits.max_documents:
                 raise TooManyDocuments(
                     f"more than {limits.max_documents} documents in {data_dir}; "

@@ -126,7 +126,7 @@ def document_id(declared: str | None, path: Path) -> str:
 class _NoAliasLoader(yaml.SafeLoader):
     """safe_load without anchors and aliases: front matter needs none, and aliases allow bombs."""
 
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+    def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in front matter", self.peek_event().start_mark
