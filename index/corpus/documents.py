@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from citebot.index.corpus.datadir import SUFFIXES as SUFFIXES  # re-exported: bot/uploads.py reads it here
 from citebot.index.corpus.datadir import OversizeDocument, TooManyDocuments, document_paths, read_bounded
 from citebot.index.corpus.ids import InvalidDocumentId, check_document_id, id_from_file_name
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
