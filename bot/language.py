@@ -93,9 +93,10 @@ class ReaderLanguages:
     @staticmethod
     async def show_choice(query, t: Translator, locale: str) -> None:
         """The /lang message now says what was chosen, in that language, and keeps its buttons."""
-        if query.message is None:
-            return
-        text = formatting.escape(formatting.language_set_text(t, i18n.LANGUAGE_NAMES[locale]))
+        said = formatting.language_set_text(t, i18n.LANGUAGE_NAMES[locale])
+        if query.message is None or getattr(query.message, "text", None) == said:
+            return  # gone, or the same button pressed again: nothing to change
+        text = formatting.escape(said)
         try:
             await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=language_keyboard(locale))
         except TelegramError as error:

@@ -15,8 +15,6 @@ from pydantic import ValidationError
 from . import __version__, redaction
 from .settings import Settings
 
-RELATED_TEXT = "The documents do not say this directly; the closest passages:"
-
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set.
 
@@ -94,7 +92,7 @@ def reindex() -> None:
     settings = load_settings()
     try:
         embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        report = build_index(settings.data_dir, settings.index_dir, embedder, limits=settings.document_limits())
+        report = build_index(settings.data_dir, settings.index_dir, embedder)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -121,9 +119,9 @@ def ask(question: str | None, as_json: bool, doc: str | None) -> None:
 
 
 def render_answer(answer) -> str:
-    if not answer.shows_excerpts:
+    if not answer.answered:
         return "The documents do not answer this question."
-    lines = [answer.text if answer.answered else RELATED_TEXT, ""]
+    lines = [answer.text, ""]
     for number, excerpt in enumerate(answer.excerpts, 1):
         lines += [f"[{number}] {excerpt.text}", f"    — {excerpt.citation()}"]
     return "\n".join(lines)
@@ -217,26 +215,18 @@ def bench(file: Path, repeat: int) -> None:
 @click.option("--date", default="")
 @click.option("--language", default="")
 @click.option("--source", default="")
-@click.option("--force", is_flag=True, help="Replace an existing document with the same id.")
-def import_page(raw: Path, doc_id: str, force: bool, **meta: str) -> None:
+def import_page(raw: Path, doc_id: str, **meta: str) -> None:
     """Clean a scraped article page (RAW text) into a Markdown document in the data directory."""
     import yaml
 
     from citebot.index.corpus.cleaning import to_markdown
-    from citebot.index.corpus.ids import InvalidDocumentId, check_document_id
-    from citebot.index.corpus.writing import DocumentExists, write_document
 
     settings = load_settings()
-    try:
-        check_document_id(doc_id)
-    except InvalidDocumentId as exc:
-        raise click.BadParameter(str(exc), param_hint="--id") from exc
     body = to_markdown(raw.read_text(encoding="utf-8"))
     front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
-    try:
-        target = write_document(settings.data_dir, doc_id, f"---\n{front}---\n\n{body}", replace=force)
-    except DocumentExists as exc:
-        raise click.ClickException(f"{exc}; pass --force to replace it") from exc
+    target = settings.data_dir / f"{doc_id}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
     click.echo(f"wrote {target}; run `citebot reindex` to index it")
 
 

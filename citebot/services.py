@@ -15,6 +15,4 @@ def open_library(settings: Settings) -> Library:
         from citebot.index.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model)
-    return Library.open(
-        settings.data_dir, settings.index_dir, embedder, reranker=reranker, limits=settings.document_limits()
-    )
+    return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
@@ -120,3 +121,13 @@ def test_translators_speak_their_language(locale, expected):
 
 def test_an_unknown_locale_gets_english():
     assert i18n.translator("fr").gettext("What this bot does") == "What this bot does"
+
+
+def test_every_text_in_the_code_is_in_the_catalogs():
+    root = Path(i18n.__file__).resolve().parent.parent
+    in_code = {
+        message if isinstance(message, str) else message[0]
+        for folder in ("bot", "citebot")
+        for _, _, message, _, _ in extract_from_dir(root / folder, method_map=[("**.py", "python")])
+    }
+    assert in_code - msgids(template()) == set(), "run `make messages` and translate the new texts"

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from citebot.index.answering import evidence
 from citebot.index.answering.answer import Answer, Excerpt
-from citebot.index.answering.relevance import RELATED_THRESHOLD, firm_threshold
 from citebot.index.corpus.text import split_sentences
 from citebot.index.retrieval.embedding import Embedder
 from citebot.index.retrieval.search import Retrieval
@@ -31,28 +29,15 @@ def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
     )
 
 
-def compose(
-    question: str,
-    retrieval: Retrieval,
-    embedder: Embedder,
-    threshold: float | None = None,
-    related_threshold: float = RELATED_THRESHOLD,
-) -> Answer:
-    """A firm answer when the best passage clearly answers and carries what was asked for; the
-    closest passages when they are about the question without clearly answering it; else a decline.
-
-    `threshold` overrides the firm-answer threshold calibrated for the question's language.
-    """
-    firm = firm_threshold(question) if threshold is None else threshold
-    if not retrieval.hits or not retrieval.relevance.answers(min(firm, related_threshold)):
+def compose(question: str, retrieval: Retrieval, embedder: Embedder, threshold: float) -> Answer:
+    if not retrieval.hits or not retrieval.relevance.answers(threshold):
         return Answer(question=question, answered=False)
-    excerpts = to_excerpts(retrieval)
-    if not retrieval.relevance.answers(firm):
-        return Answer.related(question, excerpts)
-    text = direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder)
-    if not evidence.check(question, text, retrieval.unmatched).firm:
-        return Answer.related(question, excerpts)
-    return Answer(question=question, answered=True, text=text, excerpts=excerpts)
+    return Answer(
+        question=question,
+        answered=True,
+        text=direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder),
+        excerpts=to_excerpts(retrieval),
+    )
 
 
 def direct_answer(query: np.ndarray, window: str, embedder: Embedder) -> str:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 
-from citebot.index.answering.evidence import Unmatched, unmatched
 from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.corpus.text import script_of
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.lexical import LexicalIndex
-from citebot.index.retrieval.neighbours import NEIGHBOURS, NeighbourReader
-from citebot.index.retrieval.prior import prior
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import query_terms
 from citebot.index.retrieval.translation import QueryTranslator
@@ -38,7 +34,6 @@ class Retrieval:
     hits: list[Hit]
     relevance: Relevance
     query: np.ndarray
-    unmatched: Unmatched = field(default_factory=Unmatched)  # what of the question the collection lacks
 
 
 class Reranker(Protocol):
@@ -55,8 +50,6 @@ class Searcher:
         self.lexical = LexicalIndex(stored.terms)
         self.paragraphs = short_paragraphs(stored.chunks)
         self.translator = QueryTranslator(stored.translation)
-        self.prior = prior(stored.chunks, stored.manifest.get("documents", []))
-        self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
 
     @property
     def generation(self) -> str:
@@ -64,17 +57,13 @@ class Searcher:
 
     def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
-        mongolian_words = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
-        query = self.embed_query(question, "".join(mongolian_words))
+        query = self.embed_query(question)
         dense = self.dense_scores(query)
-        terms = query_terms(question)
-        if mongolian_words:
-            terms["zh"] = mongolian_words
-        lexical = self.lexical.scores(terms, len(self.chunks))
+        lexical = self.lexical.scores(query_terms(question), len(self.chunks))
         mask = self.document_mask(doc)
         query_sparse = self.encode_sparse(question)
         sparse = self.sparse_cosines(self.stored.sparse, query_sparse, len(self.chunks))
-        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse + self.prior
+        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse
         wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
         hits: list[Hit] = []
         for row in np.argsort(-fused):
@@ -97,12 +86,7 @@ class Searcher:
             lexical,
             mask,
         )
-        return Retrieval(
-            hits=hits[:k],
-            relevance=relevance,
-            query=query,
-            unmatched=unmatched(question, terms, self.lexical.postings()),
-        )
+        return Retrieval(hits=hits[:k], relevance=relevance, query=query)
 
     def excerpt_of(self, window: Chunk) -> Chunk:
         """What a matching window is shown as: its whole paragraph when that is short, else itself."""
@@ -115,9 +99,9 @@ class Searcher:
         order = sorted(range(len(hits)), key=lambda i: -scores[i])
         return [replace(hits[i], score=scores[i]) for i in order]
 
-    def embed_query(self, question: str, reading: str = "") -> np.ndarray:
+    def embed_query(self, question: str) -> np.ndarray:
         """The question's embedding, averaged with that of its Chinese reading when it has one."""
-        reading = reading or self.translator.translate(question)
+        reading = self.translator.translate(question)
         vectors = self.embedder.embed_queries([question, reading] if reading else [question])
         mean = vectors.mean(axis=0)
         return mean / np.linalg.norm(mean)

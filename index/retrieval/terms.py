@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from citebot.index.corpus.text import script_of
-from citebot.index.retrieval import dates, entities, mongolian, names
+from citebot.index.retrieval import dates, entities, names
 
 TERMS_VERSION = 2  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
@@ -134,9 +134,8 @@ def passage_terms(text: str) -> dict[str, list[str]]:
 def query_terms(question: str) -> dict[str, list[str]]:
     """The terms a question searches, by field: its own language's field, place ids and name keys."""
     script = script_of(question)
-    spelled = mongolian.numbers_as_digits(question) if script == "cyrillic" else question
-    numbers = [w for w in latin_and_numbers(spelled) if w[0].isdigit()]
-    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(spelled)}
+    numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
+    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(question)}
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":

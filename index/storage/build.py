@@ -14,9 +14,7 @@ import numpy as np
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import DocumentError, load_documents
-from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
-from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, sparse_rows
-from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
+from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
@@ -44,29 +42,22 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
 
 
-def build_index(
-    data_dir: Path,
-    index_dir: Path,
-    embedder: Embedder,
-    progress: Progress | None = None,
-    limits: DocumentLimits = DEFAULT_LIMITS,
-) -> BuildReport:
+def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
     """Write a new generation beside the live one, then switch to it atomically."""
     report = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     report("reading", 0, 0)
-    documents = load_documents(data_dir, limits)
+    documents = load_documents(data_dir)
     if not documents:
         raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
     report("reading", len(documents), len(documents))
     chunks = chunk_documents(documents)
-    live = live_index(index_dir, embedder)
+    live = live_index(index_dir, embedder.name)
     encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
     manifest = {
         "model": embedder.name,
-        "embedder_package": package_of(embedder),
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
         "terms": TERMS_VERSION,
@@ -91,7 +82,7 @@ def build_index(
         background_vectors,
         sparse,
         background_sparse,
-        query_translation(live, manifest, terms, embedder),
+        query_translation(live, manifest, terms),
     )
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
@@ -120,20 +111,15 @@ class Encoding:
     terms: dict[str, list[str]]
 
 
-def live_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
-    """The live generation, if it was built the same way and so can lend its encodings.
-
-    Loading verifies every file against its checksum, so a damaged generation lends nothing.
-    """
+def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
+    """The live generation, if it was built the same way and so can lend its encodings."""
     try:
         live = store.load(index_dir)
     except (store.IndexMissing, store.IndexCorrupt):
         return None
     manifest = live.manifest
-    recipe = ("model", "embedder_package", "chunker", "terms")
-    same_recipe = tuple(manifest.get(key) for key in recipe) == (
-        embedder.name,
-        package_of(embedder),
+    same_recipe = (manifest.get("model"), manifest.get("chunker"), manifest.get("terms")) == (
+        model,
         CHUNKER_VERSION,
         TERMS_VERSION,
     )
@@ -191,19 +177,11 @@ def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, b
     return sparse_rows(embedder, background) or SparseRows.empty()
 
 
-def query_translation(
-    live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]], embedder: Embedder
-) -> dict:
-    """Translation tables for the collection's words (and their vectors for Mongolian readings),
-    reused when the documents are unchanged."""
-    if (
-        live is not None
-        and live.manifest.get("corpus_hash") == manifest["corpus_hash"]
-        and NEIGHBOURS in live.translation
-    ):
+def query_translation(live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]]) -> dict:
+    """Translation tables for the collection's words, reused when the documents are unchanged."""
+    if live is not None and live.manifest.get("corpus_hash") == manifest["corpus_hash"]:
         return live.translation
-    vocabulary = collection_vocabulary(terms)
-    return {**translation_tables(vocabulary), NEIGHBOURS: neighbour_table(embedder, vocabulary)}
+    return translation_tables(collection_vocabulary(terms))
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:
