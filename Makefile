@@ -1,9 +1,15 @@
-# `make run` sets everything up in .venv and starts the bot; `make test` runs the test suite.
+# `make run` sets everything up in .venv and starts the bot; `make test` runs the linters and the test suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The default install is pinned by requirements.lock (`pip freeze` of `pip install .` in a fresh venv).
+LOCK := requirements.lock
+# sentence-transformers needs torch: the CPU build from PyTorch's index (a plain `torch` from PyPI is
+# the multi-GB CUDA build); a plain install only if that index cannot be reached.
+TORCH := torch==2.13.0
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 
-.PHONY: run install test lint eval bench messages clean
+.PHONY: run install test test-st lint eval bench messages clean
 
 run: $(VENV)/.installed
 	$(BIN)/citebot run
@@ -13,6 +19,10 @@ install: $(VENV)/.installed
 test: lint
 	$(BIN)/python -m pytest
 
+# The sentence-transformers backend's tests (skipped by `make test`, which installs no torch).
+test-st: $(VENV)/.installed-st
+	$(BIN)/python -m pytest tests/test_sentence_transformers.py
+
 # ruff (lint and format) and mypy, configured in pyproject.toml; `$(BIN)/ruff format .` fixes formatting.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
@@ -20,11 +30,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 
 eval: $(VENV)/.installed
-	$(BIN)/citebot eval ../shared/eval/questions.jsonl
+	$(BIN)/citebot eval eval/dev.jsonl
 	$(BIN)/citebot eval eval/tuning.jsonl
 
 bench: $(VENV)/.installed
-	$(BIN)/citebot bench ../shared/eval/questions.jsonl
+	$(BIN)/citebot bench eval/dev.jsonl
 
 # The bot's texts: extract msgids from bot/ and citebot/ into the template, merge it into each
 # language's catalog, compile the .mo files the bot loads. Translate new entries in the .po files,
@@ -40,15 +50,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --constraint $(LOCK) -e .
 	touch $@
 
-# The tests also cover the sentence-transformers backend, which needs torch: 2.13.0 is the CPU build.
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[st,test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/pip install --quiet --constraint $(LOCK) -e '.[test]'
 	touch $(VENV)/.installed $@
 
+$(VENV)/.installed-st: $(VENV)/.installed-test
+	$(BIN)/pip install --quiet --index-url $(TORCH_CPU_INDEX) $(TORCH) || $(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet --constraint $(LOCK) -e '.[st,test]'
+	touch $@
+
+# The index is rebuilt from the documents; the question log (var/citebot.sqlite3) is kept.
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var/index
