@@ -13,7 +13,8 @@ import click
 from pydantic import ValidationError
 
 from . import __version__, redaction
-from .settings import Settings
+from .progress import TerminalProgress
+from .settings import SAMPLE_DATA_DIR, Settings, checkout_root
 
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set.
@@ -41,19 +42,41 @@ def open_library(settings: Settings):
     from .services import open_library as open_configured_library
 
     try:
-        return open_configured_library(settings)
+        return open_configured_library(settings, progress=TerminalProgress())
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+def _set_verbose(ctx: click.Context, param: click.Parameter, verbose: bool) -> None:
+    if verbose:
+        logging.getLogger().setLevel(logging.INFO)
+
+
+VERBOSE_HELP = "Log progress to standard error."
+
+
+class Commands(click.Group):
+    """Every subcommand also takes -v/--verbose, so it works after the subcommand too."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        cmd.params.append(
+            click.Option(
+                ["-v", "--verbose"], is_flag=True, expose_value=False, callback=_set_verbose, help=VERBOSE_HELP
+            )
+        )
+        super().add_command(cmd, name)
+
+
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="citebot")
-@click.option("-v", "--verbose", is_flag=True, help="Log progress to standard error.")
+@click.option("-v", "--verbose", is_flag=True, help=VERBOSE_HELP)
 def cli(verbose: bool) -> None:
     """Answer questions about documents with verbatim, cited excerpts."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # faiss announces at INFO which CPU instructions its loader picked: noise for a user.
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
 
 
 @cli.command()
@@ -92,7 +115,7 @@ def reindex() -> None:
     settings = load_settings()
     try:
         embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        report = build_index(settings.data_dir, settings.index_dir, embedder)
+        report = build_index(settings.data_dir, settings.index_dir, embedder, progress=TerminalProgress())
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -107,6 +130,9 @@ def reindex() -> None:
 @click.option("--doc", help="Only search the document with this id.")
 def ask(question: str | None, as_json: bool, doc: str | None) -> None:
     """Answer QUESTION from the documents."""
+    if question is None and sys.stdin.isatty():
+        click.echo(click.get_current_context().get_help())
+        raise SystemExit(2)
     questions = [question] if question is not None else [line for line in sys.stdin.read().splitlines() if line.strip()]
     if not questions:
         raise click.UsageError("give a QUESTION, or questions on standard input, one a line")
@@ -206,6 +232,31 @@ def bench(file: Path, repeat: int) -> None:
     )
 
 
+@cli.command()
+def health() -> None:
+    """Exit 0 when the live index loads and the question log opens (for container health checks)."""
+    import asyncio
+
+    from citebot.bot.store import QuestionLog
+    from citebot.index.storage import store
+
+    settings = load_settings()
+    try:
+        stored = store.load(settings.index_dir)
+    except (store.IndexMissing, store.IndexCorrupt) as exc:
+        raise click.ClickException(f"index not usable: {exc}") from exc
+
+    async def check_log() -> int:
+        async with QuestionLog(settings.db_path) as log:
+            return await log.count()
+
+    try:
+        questions = asyncio.run(check_log())
+    except Exception as exc:
+        raise click.ClickException(f"question log not usable ({settings.db_path}): {exc}") from exc
+    click.echo(f"ok: index {stored.path.name} ({len(stored.chunks)} chunks), {questions} questions logged")
+
+
 @cli.command("import")
 @click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "doc_id", required=True, help="Document id (file name in the data directory).")
@@ -222,6 +273,11 @@ def import_page(raw: Path, doc_id: str, **meta: str) -> None:
     from citebot.index.corpus.cleaning import to_markdown
 
     settings = load_settings()
+    if settings.data_dir == SAMPLE_DATA_DIR and checkout_root() is None:
+        raise click.ClickException(
+            "the built-in sample collection is part of the installed package: set CITEBOT_DATA_DIR to a folder "
+            "of your own documents first"
+        )
     body = to_markdown(raw.read_text(encoding="utf-8"))
     front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
     target = settings.data_dir / f"{doc_id}.md"

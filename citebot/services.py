@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from citebot.index.library import Library
 from citebot.index.retrieval.embedding import make_embedder
+from citebot.index.storage.build import Progress
+from citebot.progress import StageLog
 from citebot.settings import Settings
 
 
-def open_library(settings: Settings) -> Library:
+def open_library(settings: Settings, progress: Progress | None = None) -> Library:
     """The configured embedder (and reranker, if any) over the live index; builds one if there is none."""
     embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
     reranker = None
@@ -15,4 +17,6 @@ def open_library(settings: Settings) -> Library:
         from citebot.index.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model)
-    return Library.open(settings.data_dir, settings.index_dir, embedder, reranker=reranker)
+    return Library.open(
+        settings.data_dir, settings.index_dir, embedder, reranker=reranker, progress=progress or StageLog()
+    )

@@ -52,6 +52,7 @@ class Library:
         embedder: Embedder | None = None,
         rebuild_if_unusable: bool = True,
         reranker: Reranker | None = None,
+        progress: Progress | None = None,
     ) -> Library:
         """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
         library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker)
@@ -59,12 +60,12 @@ class Library:
             library._load()
         except store.IndexMissing:
             log.info("no index in %s yet; building it from %s", index_dir, data_dir)
-            library.reindex()
+            library.reindex(progress)
         except store.IndexCorrupt as exc:
             if not rebuild_if_unusable:
                 raise
             log.error("%s; rebuilding from %s", exc, data_dir)
-            library.reindex()
+            library.reindex(progress)
         return library
 
     @property

@@ -13,7 +13,7 @@ import numpy as np
 
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.corpus.chunking import Chunk, chunk_documents
-from citebot.index.corpus.documents import DocumentError, load_documents
+from citebot.index.corpus.documents import SUFFIXES, DocumentError, load_documents
 from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
@@ -49,7 +49,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: P
     report("reading", 0, 0)
     documents = load_documents(data_dir)
     if not documents:
-        raise DocumentError(f"no documents (*.md, *.txt) in {data_dir}")
+        raise DocumentError(f"no documents ({', '.join('*' + s for s in SUFFIXES)}) in {data_dir}")
     report("reading", len(documents), len(documents))
     chunks = chunk_documents(documents)
     live = live_index(index_dir, embedder.name)

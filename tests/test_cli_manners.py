@@ -1,0 +1,43 @@
+"""Small manners of the `citebot` command: options after the subcommand, build progress, health."""
+
+import pytest
+
+from tests.support import citebot, write_small_corpus
+
+
+@pytest.fixture
+def small_env(tmp_path):
+    data = write_small_corpus(tmp_path / "data")
+    return {
+        "CITEBOT_DATA_DIR": str(data),
+        "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
+        "CITEBOT_DB_PATH": str(tmp_path / "log.sqlite3"),
+    }
+
+
+def test_reindex_reports_each_stage_when_not_on_a_terminal_and_health_follows_the_index(small_env):
+    unhealthy = citebot("health", env=small_env)
+    assert unhealthy.returncode == 1 and "index not usable" in unhealthy.stderr
+    built = citebot("reindex", env=small_env)
+    assert built.returncode == 0, built.stderr
+    stages = [line.split(":")[1].split("(")[0].strip() for line in built.stderr.splitlines() if "index build" in line]
+    assert stages == ["reading", "embedding", "swapping"]
+    healthy = citebot("health", env=small_env)
+    assert healthy.returncode == 0, healthy.stderr
+    assert healthy.stdout.startswith("ok: index ")
+
+
+def test_verbose_works_after_the_subcommand_too(small_env):
+    after = citebot("sources", "-v", env=small_env)
+    assert after.returncode == 0, after.stderr
+    assert "small-zh" in after.stdout and "INFO" in after.stderr
+    assert "faiss.loader" not in after.stderr
+
+
+def test_an_empty_data_folder_names_every_accepted_file_type(tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = citebot(
+        "reindex", env={"CITEBOT_DATA_DIR": str(tmp_path / "empty"), "CITEBOT_INDEX_DIR": str(tmp_path / "i")}
+    )
+    assert result.returncode == 1
+    assert all(kind in result.stderr for kind in ("*.md", "*.markdown", "*.txt", "*.html", "*.htm"))
