@@ -16,19 +16,19 @@ def small_env(tmp_path):
 
 
 def test_reindex_reports_each_stage_when_not_on_a_terminal_and_health_follows_the_index(small_env):
-    unhealthy = citebot("health", env=small_env)
+    unhealthy = citebot("health", env=small_env, timeout=600)
     assert unhealthy.returncode == 1 and "index not usable" in unhealthy.stderr
-    built = citebot("reindex", env=small_env)
+    built = citebot("reindex", env=small_env, timeout=900)
     assert built.returncode == 0, built.stderr
     stages = [line.split(":")[1].split("(")[0].strip() for line in built.stderr.splitlines() if "index build" in line]
     assert stages == ["reading", "embedding", "swapping"]
-    healthy = citebot("health", env=small_env)
+    healthy = citebot("health", env=small_env, timeout=600)
     assert healthy.returncode == 0, healthy.stderr
     assert healthy.stdout.startswith("ok: index ")
 
 
 def test_verbose_works_after_the_subcommand_too(small_env):
-    after = citebot("sources", "-v", env=small_env)
+    after = citebot("sources", "-v", env=small_env, timeout=900)
     assert after.returncode == 0, after.stderr
     assert "small-zh" in after.stdout and "INFO" in after.stderr
     assert "faiss.loader" not in after.stderr
