@@ -53,7 +53,7 @@ class RateLimiter:
         notify = self._told_until.get(user, -math.inf) < now
         if notify:
             self._told_until[user] = free_at
-        return Decision(False, max(1, math.ceil(free_at - now)), notify)
+        return Decision(False, min(math.ceil(self.window), max(1, math.ceil(free_at - now))), notify)
 
     def _sweep(self, now: float) -> None:
         """Forgets users idle for a whole window, so memory stays bounded by the active users."""
