@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
-import signal
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
 
 from telegram import (
     Bot,
@@ -17,10 +17,13 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    LinkPreviewOptions,
     Update,
 )
-from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.request import HTTPXRequest
 
 from citebot.services import open_library
 from citebot.settings import Settings
@@ -28,12 +31,14 @@ from citebot.settings import Settings
 from . import i18n
 from .handlers import DocumentLibrary, Handlers
 from .i18n import N_, Translator
-from .resilience import retry_until_done
-from .sending import FloodRetry
+from .resilience import OutageLog, ResilientRateLimiter, is_transient, retry_until_done
 from .store import QuestionLog
 
 logger = logging.getLogger(__name__)
 
+POLL_TIMEOUT_SECONDS = 10
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
+COMMAND_REGISTRATION_DEADLINE_SECONDS = 30.0
 # (command, description): descriptions are translated per menu language when registered.
 PRIVATE_COMMANDS = (
     ("start", N_("What this bot does")),
@@ -97,18 +102,29 @@ def menu_languages() -> list[tuple[str | None, Translator]]:
 
 
 async def register_commands(application: Application, admin_user_ids: Iterable[int]) -> None:
-    """Command menus in each language: private chats, groups, and /reindex for each admin."""
+    """Command menus: one for private chats, one for groups, and /reindex for each admin.
+
+    Telegram being unreachable does not stop the bot: the menus are retried for a while, then
+    left as they were (they are a convenience; every command also works typed)."""
     bot = application.bot
+
+    async def set_menus() -> None:
+        for language_code, t in menu_languages():
+            for commands, scope in (
+                (PRIVATE_COMMANDS, BotCommandScopeDefault()),
+                (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+                (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+            ):
+                await bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
+
+    try:
+        await retry_until_done(
+            set_menus, "Registering the command menus", deadline=COMMAND_REGISTRATION_DEADLINE_SECONDS
+        )
+    except TelegramError as error:
+        logger.warning("Could not register the command menus (%s); the commands still work", error)
+        return
     for language_code, t in menu_languages():
-        await bot.set_my_commands(
-            menu(PRIVATE_COMMANDS, t), scope=BotCommandScopeDefault(), language_code=language_code
-        )
-        await bot.set_my_commands(
-            menu(PRIVATE_COMMANDS, t), scope=BotCommandScopeAllPrivateChats(), language_code=language_code
-        )
-        await bot.set_my_commands(
-            menu(GROUP_COMMANDS, t), scope=BotCommandScopeAllGroupChats(), language_code=language_code
-        )
         for admin_id in sorted(admin_user_ids):
             try:
                 await bot.set_my_commands(
@@ -118,33 +134,87 @@ async def register_commands(application: Application, admin_user_ids: Iterable[i
                 logger.warning("Could not set the admin command menu for user %s: %s", admin_id, error)
 
 
-def build_application(settings: Settings, library: DocumentLibrary, store: QuestionLog) -> Application:
+class PollingRequest(HTTPXRequest):
+    """The connection that long-polls getUpdates: logs an outage once, and its end once."""
+
+    def __init__(self) -> None:
+        super().__init__(connection_pool_size=1)
+        self.outage = OutageLog("Polling for updates")
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(*args, **kwargs)
+        except TelegramError as error:
+            if is_transient(error):
+                self.outage.failed(error)
+            raise
+        if code >= HTTPStatus.INTERNAL_SERVER_ERROR:
+            self.outage.failed(NetworkError(f"HTTP {code}"))
+        elif code < HTTPStatus.BAD_REQUEST:
+            self.outage.succeeded()
+        return code, payload
+
+
+def polling_error(error: TelegramError) -> None:
+    """Updater error callback: transient failures are already logged once per outage."""
+    if is_transient(error):
+        logger.debug("Polling failed: %s", error)
+    else:
+        logger.error("Polling failed: %s", error)
+
+
+def build_application(
+    settings: Settings,
+    library: DocumentLibrary,
+    store: QuestionLog,
+    *,
+    owns_store: bool = False,
+    read_timeout: float | None = None,
+) -> Application:
+    """The bot. With `owns_store`, the question log is opened on start-up and closed on shutdown."""
+    handlers = Handlers(library, store, settings)
     builder = (
         ApplicationBuilder()
         .token(require_token(settings))
         .concurrent_updates(True)
-        .rate_limiter(FloodRetry())
-        .post_init(functools.partial(register_commands, admin_user_ids=settings.admin_user_ids))
+        .rate_limiter(ResilientRateLimiter())
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .get_updates_request(PollingRequest())
+        .post_init(
+            functools.partial(start_up, store=store if owns_store else None, admin_user_ids=settings.admin_user_ids)
+        )
     )
+    if owns_store:
+        builder = builder.post_shutdown(lambda _: store.close())
+    if read_timeout is not None:
+        builder = builder.read_timeout(read_timeout)
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
         if file_url := file_url_for(settings.telegram_api_base_url):
             builder = builder.base_file_url(file_url)
     application = builder.build()
-    Handlers(library, store, settings).register(application)
+    handlers.register(application)
     return application
 
 
+async def start_up(application: Application, store: QuestionLog | None, admin_user_ids: Iterable[int]) -> None:
+    """post_init: the question log (if the application owns it), then the command menus."""
+    if store is not None:
+        await store.open()
+    await register_commands(application, admin_user_ids)
+    logger.info("Bot @%s is polling for updates", application.bot.username)
+
+
 @contextlib.asynccontextmanager
-async def running(application: Application, poll_timeout: float = 10.0) -> AsyncIterator[Application]:
-    """Polls Telegram and handles updates until the block ends (run_polling for a running loop)."""
+async def running(application: Application, poll_timeout: float = POLL_TIMEOUT_SECONDS) -> AsyncIterator[Application]:
+    """Polls and handles updates until the block ends: `run_polling` for an event loop that is
+    already running (tests), with the same start-up and shutdown hooks."""
     assert application.updater is not None, "built with an Updater"
     async with application:
         if application.post_init:
             await application.post_init(application)
         await application.updater.start_polling(
-            timeout=timedelta(seconds=poll_timeout),
-            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY],
+            timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES, error_callback=polling_error
         )
         await application.start()
         try:
@@ -152,30 +222,19 @@ async def running(application: Application, poll_timeout: float = 10.0) -> Async
         finally:
             await application.updater.stop()
             await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    if application.post_shutdown:
+        await application.post_shutdown(application)
 
 
-async def serve(settings: Settings, stop: asyncio.Event) -> None:
-    """Opens the library (building its index on first start) and the question log, then polls until `stop`."""
+def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
+    """Runs the bot until SIGINT or SIGTERM (python-telegram-bot's run_polling)."""
     require_token(settings)
-    library = await asyncio.to_thread(open_library, settings)
-    async with QuestionLog(settings.db_path) as store:
-        async with running(build_application(settings, library, store)) as application:
-            logger.info("Bot @%s is polling for updates", application.bot.username)
-            await stop.wait()
+    if library is None:
+        library = open_library(settings)
+    application = build_application(settings, library, QuestionLog(settings.db_path), owns_store=True)
+    application.run_polling(
+        timeout=timedelta(seconds=POLL_TIMEOUT_SECONDS), allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1
+    )
     logger.info("Bot stopped")
-
-
-async def serve_until_signal(settings: Settings) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-    await serve(settings, stop)
-
-
-def run_bot(settings: Settings) -> None:
-    """Runs the bot until SIGINT or SIGTERM."""
-    require_token(settings)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    asyncio.run(serve_until_signal(settings))

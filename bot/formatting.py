@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -45,8 +47,27 @@ class Span:
 Block = tuple[Span, ...]
 
 
+# Invisible format characters (Unicode category Cf) can reorder or hide what the bot echoes back:
+# bidi overrides and isolates (U+202A-202E, U+2066-2069), marks (U+200E/F, U+061C), zero-width
+# spaces and joiners. Kept: ZWNJ and ZWJ, which Persian, Indic scripts and emoji sequences need,
+# and the tag characters of emoji subdivision flags.
+_KEPT_FORMAT_CHARS = {"\u200c", "\u200d"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_shown(char: str) -> bool:
+    return unicodedata.category(char) != "Cf" or char in _KEPT_FORMAT_CHARS or "\U000e0020" <= char <= "\U000e007f"
+
+
+def neutralise(text: str) -> str:
+    """The text without invisible format characters (bidi controls and the like)."""
+    return "".join(filter(_is_shown, text))
+
+
 def escape(text: str) -> str:
-    return html.escape(text, quote=False)
+    """HTML-escaped for Telegram, with invisible format characters removed: used for everything
+    shown, so no question, id, title or excerpt can reorder or hide the text around it."""
+    return html.escape(neutralise(text), quote=False)
 
 
 def utf16_len(text: str) -> int:
@@ -489,6 +510,16 @@ def unknown_command_text(t: Translator) -> str:
 
 def error_text(t: Translator) -> str:
     return escape(error_text_plain(t))
+
+
+def flood_wait_text(t: Translator, seconds: float) -> str:
+    minutes = max(1, round(seconds / 60))
+    return escape(
+        t.gettext(
+            "Telegram is limiting how fast I may send messages right now. Please ask again in about %(minutes)d min."
+        )
+        % {"minutes": minutes}
+    )
 
 
 def reindex_refused_text(t: Translator) -> str:

@@ -38,8 +38,9 @@ from .i18n import Translator
 from .inline import InlineAnswers
 from .interactions import Interactions
 from .language import VERBATIM_NOTICE, ReaderLanguages
-from .sending import reply_html, typing
-from .store import QuestionLog
+from .resilience import FloodWaitTooLong, is_transient
+from .sending import deliver, reply_html, typing
+from .store import LogTicket, QuestionLog
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +228,7 @@ class Handlers:
         async with self.fair_use.turn(user_id), typing(context.bot, message):
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
-        await self.record(update, question, answer, latency_ms)
+        ticket = await self.record(update, question, answer, latency_ms)
         documents = {doc.id: doc for doc in await asyncio.to_thread(self.library.documents)}
         note = formatting.needs_verbatim_note(t, answer, documents) and await self.languages.first_time(
             update.effective_user, VERBATIM_NOTICE
@@ -235,10 +236,35 @@ class Handlers:
         keyboard = await self.buttons.keyboard_for(
             t, chat_id=message.chat_id, user_id=user_id, question=question, doc=doc, context=earlier, answer=answer
         )
-        sent = await reply_html(
-            message, formatting.render_answer(t, answer, documents, verbatim_note=note), reply_markup=keyboard
-        )
-        await self.remember(message.chat_id, sent, question)
+        try:
+            delivery = await deliver(
+                message, formatting.render_answer(t, answer, documents, verbatim_note=note), reply_markup=keyboard
+            )
+        except FloodWaitTooLong as error:
+            self.mark_delivered(ticket, False)
+            await self.say_flooded(message, t, error.seconds)
+            return
+        except TelegramError:
+            self.mark_delivered(ticket, False)
+            raise
+        self.mark_delivered(ticket, delivery.delivered)
+        await self.remember(message.chat_id, delivery.sent, question)
+
+    def mark_delivered(self, ticket: LogTicket | None, delivered: bool | None) -> None:
+        if ticket is None:
+            return
+        try:
+            self.store.mark_delivered(ticket, delivered)
+        except Exception:
+            logger.exception("Could not log whether an answer was delivered")
+
+    async def say_flooded(self, message: Message, t: Translator, seconds: float) -> None:
+        """Telegram asks for a longer pause than a user should wait: say so briefly, once."""
+        logger.warning("Flood control asks for %.0f s in chat %s; the answer was not sent", seconds, message.chat_id)
+        try:
+            await reply_html(message, [formatting.flood_wait_text(t, seconds)])
+        except TelegramError as error:
+            logger.warning("Could not tell chat %s about the flood wait either: %s", message.chat_id, error)
 
     async def earlier_question(self, message: Message, bot_id: int) -> str | None:
         """The question behind the bot's message that this one replies to, if that was an answer."""
@@ -256,10 +282,12 @@ class Handlers:
         except Exception:
             logger.exception("Could not remember which question an answer answered")
 
-    async def record(self, update: Update, question: str, answer: Answer, latency_ms: int) -> None:
+    async def record(self, update: Update, question: str, answer: Answer, latency_ms: int) -> LogTicket | None:
+        """Queues the question's log row, before sending: delivery is filled in after."""
         user = update.effective_user
         try:
-            await self.store.log(
+            return await self.store.log(
+                delivered=None,
                 chat_type=update.effective_chat.type,
                 user_language=user.language_code if user else None,
                 question=question,
@@ -271,8 +299,17 @@ class Handlers:
             )
         except Exception:
             logger.exception("Could not log a question")
+            return None
+
+    async def refuse_reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
+        await reply_html(update.effective_message, [formatting.reindex_refused_text(await self.texts(update))])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update is None and is_transient(context.error):
+            logger.debug("Polling failed: %s", context.error)  # logged once per outage by the poller
+            return
         logger.error("Error while handling an update", exc_info=context.error)
         if isinstance(update, Update) and update.effective_message:
             t = i18n.translator(i18n.locale_for(update.effective_user.language_code if update.effective_user else None))

@@ -1,71 +1,25 @@
-"""Getting messages out: flood-limit retries, the typing indicator, multi-part HTML replies."""
+"""Getting messages out: the typing indicator, multi-part HTML replies, and whether they arrived.
+
+Parse mode and link previews come from the Application's Defaults; pacing, flood waits and
+retries of transient failures from its rate limiter (bot/resilience.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dtm
-import itertools
 import logging
-import warnings
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
-from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import RetryAfter, TelegramError
-from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
+from telegram.constants import ChatAction, ChatType
+from telegram.error import TelegramError, TimedOut
 
 logger = logging.getLogger(__name__)
 
 TYPING_REFRESH_SECONDS = 4.0
-NO_LINK_PREVIEW = LinkPreviewOptions(is_disabled=True)
-
-
-def retry_delay_seconds(error: RetryAfter) -> float:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        delay = error.retry_after
-    return delay.total_seconds() if isinstance(delay, dtm.timedelta) else float(delay)
-
-
-class FloodRetry(BaseRateLimiter[int]):
-    """Retries a request Telegram refused with 429 after the wait it asks for, a bounded number of times.
-
-    `rate_limit_args` of a bot call overrides the number of retries for that call.
-    """
-
-    def __init__(self, max_retries: int = 3, max_wait_seconds: float = 60.0) -> None:
-        self.max_retries = max_retries
-        self.max_wait_seconds = max_wait_seconds
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict | list[dict]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict | list[dict]:
-        retries = self.max_retries if rate_limit_args is None else rate_limit_args
-        for attempt in itertools.count():
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as error:
-                delay = retry_delay_seconds(error)
-                if attempt >= retries or delay > self.max_wait_seconds:
-                    raise
-                logger.warning("Flood limit on %s; retrying in %.1f s", endpoint, delay)
-                await asyncio.sleep(delay + 0.05)
-        raise AssertionError("unreachable")
+NO_LINK_PREVIEW = LinkPreviewOptions(is_disabled=True)  # for inline results; messages get it from Defaults
 
 
 def thread_of(message: Message) -> int | None:
@@ -112,11 +66,42 @@ async def reply_html(
     return [
         await message.reply_text(
             part,
-            parse_mode=ParseMode.HTML,
             do_quote=False,
             reply_parameters=reply_parameters_for(message),
-            link_preview_options=NO_LINK_PREVIEW,
             reply_markup=reply_markup if number == len(parts) else None,
         )
         for number, part in enumerate(parts, start=1)
     ]
+
+
+@dataclass
+class Delivery:
+    """What became of a multi-part reply. `delivered` is None when a part timed out: Telegram may
+    have delivered it (a send that may have happened is never repeated, see bot/resilience.py)."""
+
+    sent: list[Message] = field(default_factory=list)
+    unconfirmed: int = 0
+
+    @property
+    def delivered(self) -> bool | None:
+        return True if not self.unconfirmed else None
+
+
+async def deliver(message: Message, parts: Sequence[str], reply_markup: InlineKeyboardMarkup | None = None) -> Delivery:
+    """Sends every part; a part whose answer timed out is counted, not resent. Other failures
+    (after the rate limiter's retries) raise."""
+    delivery = Delivery()
+    for number, part in enumerate(parts, 1):
+        try:
+            markup = reply_markup if number == len(parts) else None
+            delivery.sent.extend(await reply_html(message, [part], reply_markup=markup))
+        except TimedOut as error:
+            delivery.unconfirmed += 1
+            logger.warning(
+                "Part %d of %d for chat %s timed out (%s); it may have arrived, so it is not resent",
+                number,
+                len(parts),
+                message.chat_id,
+                error,
+            )
+    return delivery

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +13,8 @@ from pathlib import Path
 from types import TracebackType
 
 import aiosqlite
+
+from .log_writer import Write, WriteBehind, inode_of
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -82,9 +87,51 @@ MIGRATIONS: tuple[str, ...] = (
         payload TEXT NOT NULL
     );
     """,
+    # Whether the answer reached the user: 1 yes, 0 no (sending failed), NULL unknown (a send
+    # timed out, so it may have arrived; rows from before this column are unknown too).
+    "ALTER TABLE questions ADD COLUMN delivered INTEGER CHECK (delivered IN (0, 1));",
 )
 
 REMEMBERED_ANSWERS_PER_CHAT = 1000
+BUSY_TIMEOUT_SECONDS = 5.0  # opening, migrating, reading
+WRITE_BUSY_TIMEOUT_SECONDS = 1.0  # each try of a queued write; the writer retries
+FLUSH_SECONDS = 5.0
+FOLLOW_UP_FLUSH_SECONDS = 0.5
+
+
+class QuestionLogUnavailable(RuntimeError):
+    """The question log cannot be opened; the message says where and why."""
+
+
+@dataclass
+class LogTicket:
+    """A queued question row; its id once written."""
+
+    row_id: int | None = None
+
+
+async def connect(path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> aiosqlite.Connection:
+    """A connection to the log at `path`, created and migrated if need be; sqlite3/OS errors raise."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = await aiosqlite.connect(path, timeout=busy_timeout)
+    try:
+        await db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        await db.execute("PRAGMA journal_mode=WAL")
+        await migrate(db)
+    except BaseException:
+        # aiosqlite's thread is not a daemon: a connection left open keeps the process alive.
+        with contextlib.suppress(Exception):
+            await db.close()
+        raise
+    return db
+
+
+async def migrate(db: aiosqlite.Connection) -> None:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    current = int(row[0]) if row else 0
+    for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
+        await db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
 
 
 @dataclass(frozen=True)
@@ -97,6 +144,7 @@ class LoggedQuestion:
     answered: bool
     cited_chunk_ids: tuple[int, ...]
     citations: tuple[str, ...] = ()
+    delivered: bool | None = None
 
 
 class QuestionLog:
@@ -105,19 +153,64 @@ class QuestionLog:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._db: aiosqlite.Connection | None = None
+        self._db_inode: int | None = None
+        self._writes: WriteBehind | None = None
+        self._unwritten_answers: dict[tuple[int, int], str] = {}
 
     async def open(self) -> QuestionLog:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = await aiosqlite.connect(self.path)
-        await self._db.execute("PRAGMA journal_mode=WAL")
-        await self._db.execute("PRAGMA busy_timeout=5000")
-        await self._migrate()
+        """Opens (creating and migrating) the database, or raises QuestionLogUnavailable within
+        the busy timeout: a corrupt file, a lock held elsewhere, an unwritable directory.
+
+        Reads use one connection; writes go through a queue to a second one (bot/log_writer.py),
+        so that a write waiting for a lock never holds up a read, nor an answer."""
+        try:
+            self._db = await connect(self.path)
+            self._db_inode = inode_of(self.path)
+            self._writes = WriteBehind(self.path, functools.partial(connect, self.path, WRITE_BUSY_TIMEOUT_SECONDS))
+            await self._writes.start()
+        except (OSError, sqlite3.Error) as error:
+            with contextlib.suppress(Exception):
+                await self.close()
+            raise QuestionLogUnavailable(
+                f"cannot open the question log {self.path}: {error} "
+                "(check CITEBOT_DB_PATH; move a damaged file aside and a new log is started)"
+            ) from error
         return self
 
-    async def close(self) -> None:
-        if self._db is not None:
+    async def close(self, flush_seconds: float = FLUSH_SECONDS) -> None:
+        """Writes what is queued (for at most `flush_seconds`; the rest is logged as lost), then closes."""
+        writes, self._writes = self._writes, None
+        if writes is not None:
+            await writes.close(flush_seconds)
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
+
+    @property
+    def lost_writes(self) -> int:
+        return self._writes.lost if self._writes else 0
+
+    async def flush(self, timeout: float = FLUSH_SECONDS) -> bool:
+        """Waits (at most `timeout` s) until every queued write is in the database."""
+        return await self._writes.flush(timeout) if self._writes else True
+
+    async def _reader(self) -> aiosqlite.Connection:
+        """The read connection, reopened if the file was removed or replaced under it."""
+        if self._db is not None and inode_of(self.path) not in (self._db_inode, None):
             await self._db.close()
-            self._db = None
+            self._db = await connect(self.path)
+            self._db_inode = inode_of(self.path)
+        return self.db
+
+    def _submit(self, description: str, write: Write) -> None:
+        if self._writes is None:
+            raise RuntimeError("QuestionLog is not open")
+        self._writes.submit(description, write)
+
+    async def check(self) -> None:
+        """Opens and closes the log: QuestionLogUnavailable now rather than later."""
+        await self.open()
+        await self.close()
 
     async def __aenter__(self) -> QuestionLog:
         return await self.open()
@@ -138,11 +231,6 @@ class QuestionLog:
             (version,) = await _single_row(cursor)
         return int(version)
 
-    async def _migrate(self) -> None:
-        current = await self.schema_version()
-        for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
-            await self.db.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")
-
     async def log(
         self,
         *,
@@ -155,43 +243,73 @@ class QuestionLog:
         citations: Sequence[str] = (),
         asked_at: datetime | None = None,
         user_id: int | None = None,
-    ) -> None:
+        delivered: bool | None = True,
+    ) -> LogTicket:
+        """Queues the row (it is written in the background, see bot/log_writer.py); the ticket
+        lets `mark_delivered` fill in whether the answer arrived."""
         moment = (asked_at or datetime.now(UTC)).astimezone(UTC)
-        await self.db.execute(
-            "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
-            " answered, cited_chunk_ids, citations, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                moment.isoformat(timespec="milliseconds"),
-                chat_type,
-                user_language,
-                question,
-                int(latency_ms),
-                int(answered),
-                json.dumps([int(chunk_id) for chunk_id in cited_chunk_ids]),
-                json.dumps(list(citations), ensure_ascii=False),
-                user_id,
-            ),
+        row = (
+            moment.isoformat(timespec="milliseconds"),
+            chat_type,
+            user_language,
+            question,
+            int(latency_ms),
+            int(answered),
+            json.dumps([int(chunk_id) for chunk_id in cited_chunk_ids]),
+            json.dumps(list(citations), ensure_ascii=False),
+            user_id,
+            None if delivered is None else int(delivered),
         )
-        await self.db.commit()
+        ticket = LogTicket()
+
+        async def insert(db: aiosqlite.Connection) -> None:
+            cursor = await db.execute(
+                "INSERT INTO questions (asked_at, chat_type, user_language, question, latency_ms,"
+                " answered, cited_chunk_ids, citations, user_id, delivered) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            ticket.row_id = cursor.lastrowid
+
+        self._submit(f"question row {json.dumps(row, ensure_ascii=False)}", insert)
+        return ticket
+
+    def mark_delivered(self, ticket: LogTicket, delivered: bool | None) -> None:
+        async def update(db: aiosqlite.Connection) -> None:
+            if ticket.row_id is not None:
+                await db.execute(
+                    "UPDATE questions SET delivered = ? WHERE id = ?",
+                    (None if delivered is None else int(delivered), ticket.row_id),
+                )
+
+        self._submit(f"delivered={delivered} for a question row", update)
 
     async def remember_answer(
         self, chat_id: int, message_ids: Sequence[int], question: str, keep: int = REMEMBERED_ANSWERS_PER_CHAT
     ) -> None:
         """Record that these messages answered question; only a chat's latest `keep` are kept."""
-        await self.db.executemany(
-            "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, question) VALUES (?, ?, ?)",
-            [(chat_id, message_id, question) for message_id in message_ids],
-        )
-        await self.db.execute(
-            "DELETE FROM answer_messages WHERE chat_id = ? AND message_id NOT IN"
-            " (SELECT message_id FROM answer_messages WHERE chat_id = ? ORDER BY message_id DESC LIMIT ?)",
-            (chat_id, chat_id, keep),
-        )
-        await self.db.commit()
+        keys = [(chat_id, message_id) for message_id in message_ids]
+        self._unwritten_answers.update(dict.fromkeys(keys, question))
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.executemany(
+                "INSERT OR REPLACE INTO answer_messages (chat_id, message_id, question) VALUES (?, ?, ?)",
+                [(*key, question) for key in keys],
+            )
+            await db.execute(
+                "DELETE FROM answer_messages WHERE chat_id = ? AND message_id NOT IN"
+                " (SELECT message_id FROM answer_messages WHERE chat_id = ? ORDER BY message_id DESC LIMIT ?)",
+                (chat_id, chat_id, keep),
+            )
+            for key in keys:
+                self._unwritten_answers.pop(key, None)
+
+        self._submit(f"answer messages {keys} for question {question!r}", write)
 
     async def answered_question(self, chat_id: int, message_id: int) -> str | None:
         """The question that the bot's message `message_id` in `chat_id` answered, if it was one."""
-        async with self.db.execute(
+        if not await self.flush(FOLLOW_UP_FLUSH_SECONDS):  # the database is stuck: answer from memory
+            return self._unwritten_answers.get((chat_id, message_id))
+        async with (await self._reader()).execute(
             "SELECT question FROM answer_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
         ) as cursor:
             row = await cursor.fetchone()
@@ -221,15 +339,17 @@ class QuestionLog:
         return cursor.rowcount == 1
 
     async def count(self) -> int:
-        async with self.db.execute("SELECT COUNT(*) FROM questions") as cursor:
+        await self.flush()
+        async with (await self._reader()).execute("SELECT COUNT(*) FROM questions") as cursor:
             (total,) = await _single_row(cursor)
         return int(total)
 
     async def recent(self, limit: int = 10) -> list[LoggedQuestion]:
         """The latest questions, newest first."""
-        async with self.db.execute(
+        await self.flush()
+        async with (await self._reader()).execute(
             "SELECT asked_at, chat_type, user_language, question, latency_ms, answered, cited_chunk_ids,"
-            " citations FROM questions ORDER BY id DESC LIMIT ?",
+            " citations, delivered FROM questions ORDER BY id DESC LIMIT ?",
             (limit,),
         ) as cursor:
             rows = await cursor.fetchall()
@@ -237,18 +357,21 @@ class QuestionLog:
 
     async def summary(self) -> QuestionSummary:
         """Totals for operators: how much is asked, how much is answered, how fast."""
-        async with self.db.execute("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions") as cursor:
+        await self.flush()
+        db = await self._reader()
+        async with db.execute("SELECT COUNT(*), COALESCE(SUM(answered), 0) FROM questions") as cursor:
             total, answered = await _single_row(cursor)
-        async with self.db.execute("SELECT chat_type, COUNT(*) FROM questions GROUP BY chat_type") as cursor:
+        async with db.execute("SELECT chat_type, COUNT(*) FROM questions GROUP BY chat_type") as cursor:
             by_chat_type = {chat_type: count for chat_type, count in await cursor.fetchall()}
-        async with self.db.execute("SELECT latency_ms FROM questions ORDER BY latency_ms") as cursor:
+        async with db.execute("SELECT latency_ms FROM questions ORDER BY latency_ms") as cursor:
             latencies = [row[0] for row in await cursor.fetchall()]
         median = latencies[len(latencies) // 2] if latencies else 0
         return QuestionSummary(int(total), int(answered), by_chat_type, int(median))
 
     async def declined(self, limit: int = 10) -> list[str]:
         """The latest questions the documents did not answer: what readers want that is missing."""
-        async with self.db.execute(
+        await self.flush()
+        async with (await self._reader()).execute(
             "SELECT question FROM questions WHERE answered = 0 ORDER BY id DESC LIMIT ?", (limit,)
         ) as cursor:
             return [row[0] for row in await cursor.fetchall()]
@@ -267,7 +390,7 @@ def _now() -> str:
 
 
 def _logged_question(row: Sequence) -> LoggedQuestion:
-    asked_at, chat_type, language, question, latency_ms, answered, cited, citations = row
+    asked_at, chat_type, language, question, latency_ms, answered, cited, citations, delivered = row
     return LoggedQuestion(
         asked_at=datetime.fromisoformat(asked_at),
         chat_type=chat_type,
@@ -277,6 +400,7 @@ def _logged_question(row: Sequence) -> LoggedQuestion:
         answered=bool(answered),
         cited_chunk_ids=tuple(json.loads(cited)),
         citations=tuple(json.loads(citations)),
+        delivered=None if delivered is None else bool(delivered),
     )
 
 

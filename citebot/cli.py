@@ -102,7 +102,13 @@ def run() -> None:
             "Telegram rejected the bot token: check TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE), "
             "and TELEGRAM_API_BASE_URL if you set it."
         ) from None
-    run_bot(settings)
+    from citebot.bot.store import QuestionLog, QuestionLogUnavailable
+
+    try:  # a log that cannot be opened stops the bot at once, with the reason (see README)
+        asyncio.run(QuestionLog(settings.db_path).check())
+        run_bot(settings, open_library(settings))
+    except QuestionLogUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -167,11 +173,12 @@ def sources() -> None:
 def stats() -> None:
     """How the bot is doing: questions, users, answers, latency, votes, what it could not answer (as /stats)."""
     import asyncio
+    import sqlite3
 
     from citebot.bot.i18n import ENGLISH_TEXTS
     from citebot.bot.interactions import Interactions
     from citebot.bot.stats import stats_plain_text
-    from citebot.bot.store import QuestionLog
+    from citebot.bot.store import QuestionLog, QuestionLogUnavailable
 
     settings = load_settings()
     if not settings.db_path.exists():
@@ -181,7 +188,11 @@ def stats() -> None:
         async with QuestionLog(settings.db_path) as log:
             return await Interactions(log).stats()
 
-    click.echo(stats_plain_text(ENGLISH_TEXTS, asyncio.run(read())))
+    try:
+        report = asyncio.run(read())
+    except (QuestionLogUnavailable, sqlite3.Error) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(stats_plain_text(ENGLISH_TEXTS, report))
 
 
 @cli.command("eval")

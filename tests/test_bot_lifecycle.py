@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import sqlite3
 
 import pytest
 
-from citebot.bot.application import MissingTokenError, build_application, file_url_for, run_bot, running, serve
+from citebot.bot.application import MissingTokenError, build_application, file_url_for, run_bot, running
 from citebot.bot.store import QuestionLog
 from tests.bot_support import ALICE, BOB, GROUP, ON_TOPIC_QUESTION
 from tests.botapi_stub import Chat
-
-
-@pytest.mark.usefixtures("library")  # builds the index, which serve then only loads
-async def test_serve_answers_until_stopped_then_closes_the_question_log(stub, settings):
-    stop = asyncio.Event()
-    serving = asyncio.create_task(serve(settings, stop))
-    stub.push_text(Chat.private(ALICE), ALICE, ON_TOPIC_QUESTION)
-    [reply] = await stub.wait_for_messages(1, timeout=120)
-    stop.set()
-    await asyncio.wait_for(serving, timeout=30)
-    assert reply.blockquotes
-    assert stub.commands_for({"type": "all_group_chats"}) == ["ask", "help", "sources", "lang"]
-    with sqlite3.connect(settings.db_path) as db:
-        assert db.execute("SELECT question, chat_type FROM questions").fetchall() == [(ON_TOPIC_QUESTION, "private")]
-    assert stub.rejected == []
 
 
 def test_run_bot_without_a_token_says_how_to_get_one(settings):
