@@ -65,7 +65,8 @@ def describe(name: str, seconds: list[float]) -> str:
 async def measure(trials: int, questions: list[str], rate_limit: int) -> tuple[list[float], list[float]]:
     work = Path(tempfile.mkdtemp(prefix="citebot-flood-"))
     library = await asyncio.to_thread(Library.open, REPO / "data", work / "index")
-    second = User(id=900_001, first_name="Second", language_code="en")
+    # A fresh second user for each question, so that their own limit never refuses them.
+    seconds = (User(id=900_000 + n, first_name=f"Second{n}", language_code="en") for n in itertools.count())
     with BotApiStub() as stub:
         settings = Settings(
             _env_file=None,
@@ -78,14 +79,14 @@ async def measure(trials: int, questions: list[str], rate_limit: int) -> tuple[l
             QuestionLog(settings.db_path) as store,
             running(build_application(settings, library, store), poll_timeout=1),
         ):
-            await answered_after(stub, second, questions[0])  # warm-up
-            idle = [await answered_after(stub, second, q) for q in questions[1 : trials + 1]]
+            await answered_after(stub, next(seconds), questions[0])  # warm-up
+            idle = [await answered_after(stub, next(seconds), q) for q in questions[1 : trials + 1]]
             during = []
             for trial in range(trials):
                 flooder = User(id=800_000 + trial, first_name=f"Flood{trial}", language_code="en")
                 flooding = asyncio.create_task(flood(stub, flooder, questions))
                 await asyncio.sleep(FLOOD_SECONDS / 2)
-                during.append(await answered_after(stub, second, questions[1 + trial % (len(questions) - 1)]))
+                during.append(await answered_after(stub, next(seconds), questions[1 + trial % (len(questions) - 1)]))
                 await flooding
                 await asyncio.sleep(3)  # let the flooder's admitted questions drain before the next trial
     return idle, during
