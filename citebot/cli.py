@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -211,36 +209,33 @@ def evaluate_command(file: Path, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--repeat", default=3, show_default=True, help="Passes over the questions.")
-def bench(file: Path, repeat: int) -> None:
-    """Time start-up, a rebuild and answers to the questions in FILE."""
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option(
+    "--scale",
+    "scale_sizes",
+    multiple=True,
+    type=click.IntRange(min=1000),
+    default=[100_000],
+    show_default=True,
+    help="Generated collection sizes to time search on (repeat the option; e.g. --scale 1000000).",
+)
+def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...]) -> None:
+    """Measure speed on this machine: the model's floor, answers offline and through the Bot API,
+    start-up, memory, indexing and search at scale. Uses a temporary index, never the live one."""
+    from citebot import bench as benchmark
     from citebot.index.evaluation import load_cases
 
-    settings = load_settings()
+    from .settings import REPO_ROOT
+
+    file = file or REPO_ROOT / "eval" / "tuning.jsonl"
+    if not file.exists():
+        raise click.UsageError("give a questions FILE (JSON lines with a 'question' field)")
     questions = [c.question for c in load_cases(file)]
     if not questions:
         raise click.ClickException(f"no questions in {file}")
-    started = time.perf_counter()
-    library = open_library(settings)
-    library.answer(questions[0])
-    ready = time.perf_counter() - started
-    report = library.reindex()
-    latencies = []
-    for _ in range(repeat):
-        for q in questions:
-            t = time.perf_counter()
-            library.answer(q)
-            latencies.append((time.perf_counter() - t) * 1000)
-    latencies.sort()
-    click.echo(
-        f"open + first answer: {ready:.2f}s; reindex: {report.seconds:.2f}s "
-        f"({report.documents} docs, {report.chunks} chunks)"
-    )
-    click.echo(
-        f"answers: n={len(latencies)} p50 {statistics.median(latencies):.1f} ms  "
-        f"p95 {latencies[int(0.95 * (len(latencies) - 1))]:.1f} ms  max {latencies[-1]:.1f} ms"
-    )
+    report = benchmark.run(load_settings(), questions, list(scale_sizes))
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else benchmark.render(report))
 
 
 @cli.command()

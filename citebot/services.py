@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from citebot.index.library import Library
+from citebot.index.retrieval.batching import SharedModel
 from citebot.index.retrieval.embedding import make_embedder
 from citebot.index.storage.build import Progress
 from citebot.progress import StageLog
@@ -11,7 +12,7 @@ from citebot.settings import Settings
 
 def open_library(settings: Settings, progress: Progress | None = None) -> Library:
     """The configured embedder (and reranker, if any) over the live index; builds one if there is none."""
-    embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
+    embedder = SharedModel(make_embedder(settings.embedding_backend, settings.embedding_model))
     reranker = None
     if settings.reranker_model:
         from citebot.index.retrieval.rerank import CrossEncoderReranker

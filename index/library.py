@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from citebot.index.answering.answer import Answer
+from citebot.index.answering.cache import AnswerCache
 from citebot.index.answering.compose import compose
 from citebot.index.answering.relevance import THRESHOLD
 from citebot.index.corpus.documents import DocumentInfo
@@ -43,6 +45,7 @@ class Library:
         self._searcher: Searcher | None = None
         self._unloadable: str | None = None
         self._build_lock = threading.Lock()
+        self.answers = AnswerCache()
 
     @classmethod
     def open(
@@ -103,12 +106,22 @@ class Library:
         question = question.strip()
         if not question:
             return Answer(question=question, answered=False)
-        retrieval = self.retrieve(question, k=k, doc=doc)
+        searcher = self.searcher  # one generation for the whole answer, even if a rebuild lands meanwhile
+        key = (*AnswerCache.key(question, doc, context, searcher.generation), k)
+        cached = self.answers.get(key)
+        if cached is not None:
+            return replace(cached, question=question)
+        answer = self._answer(searcher, question, doc, context, k)
+        self.answers.put(key, answer)
+        return answer
+
+    def _answer(self, searcher: Searcher, question: str, doc: str | None, context: str | None, k: int) -> Answer:
+        retrieval = searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
         if context:
-            with_context = self.retrieve(f"{context.strip()} {question}", k=k, doc=doc)
+            with_context = searcher.search(f"{context.strip()} {question}"[:MAX_QUESTION_CHARS], k=k, doc=doc)
             if with_context.relevance.score > retrieval.relevance.score:
                 retrieval = with_context
-        return compose(question, retrieval, self.embedder, self.threshold)
+        return compose(question, retrieval, self.embedder, self.threshold, searcher.sentence_vectors)
 
     def documents(self) -> list[DocumentInfo]:
         fields = DocumentInfo.__dataclass_fields__
@@ -133,6 +146,7 @@ class Library:
                 f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`"
             )
         self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
+        self.answers.clear()  # answers of the old generation are unreachable anyway: free them
 
     def _live_generation(self) -> str | None:
         try:

@@ -1,8 +1,10 @@
 import json
 import threading
 
+import numpy as np
 import pytest
 
+from citebot.index.answering.sentences import window_sentences
 from citebot.index.library import Library, ReindexInProgress
 from citebot.index.storage import store
 from citebot.index.storage.build import build_index
@@ -161,3 +163,16 @@ def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built,
     again = build_index(data, index_dir, embedder())
     assert again.reused_vectors == 0 and again.chunks == first.chunks
     assert store.load(index_dir).manifest["terms"] == build.TERMS_VERSION
+
+
+def test_stored_sentence_vectors_equal_freshly_computed_ones(built):
+    data, index_dir, _ = built
+    (data / "small-zh.md").write_text(
+        (data / "small-zh.md").read_text(encoding="utf-8") + "\n蒙古计划扩大稀土出口。新的矿山明年投产。\n",
+        encoding="utf-8",
+    )
+    build_index(data, index_dir, embedder())  # the unchanged sentences' vectors are reused
+    stored = store.load(index_dir)
+    for window in stored.chunks:
+        fresh = embedder().embed_passages(window_sentences(window.text))
+        np.testing.assert_allclose(stored.sentences.of(window.id), fresh, atol=1e-5)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from citebot.index.answering.answer import Answer, Excerpt
-from citebot.index.corpus.text import split_sentences
+from citebot.index.answering.sentences import window_sentences
+from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.embedding import Embedder
 from citebot.index.retrieval.search import Retrieval
 
@@ -29,24 +32,35 @@ def to_excerpts(retrieval: Retrieval) -> tuple[Excerpt, ...]:
     )
 
 
-def compose(question: str, retrieval: Retrieval, embedder: Embedder, threshold: float) -> Answer:
+def compose(
+    question: str,
+    retrieval: Retrieval,
+    embedder: Embedder,
+    threshold: float,
+    sentence_vectors: Callable[[Chunk], np.ndarray | None] = lambda window: None,
+) -> Answer:
+    """`sentence_vectors` gives the stored vectors of a window's sentences, or None to embed them now."""
     if not retrieval.hits or not retrieval.relevance.answers(threshold):
         return Answer(question=question, answered=False)
+    window = retrieval.hits[0].window
     return Answer(
         question=question,
         answered=True,
-        text=direct_answer(retrieval.query, retrieval.hits[0].window.text, embedder),
+        text=direct_answer(retrieval.query, window.text, embedder, sentence_vectors(window)),
         excerpts=to_excerpts(retrieval),
     )
 
 
-def direct_answer(query: np.ndarray, window: str, embedder: Embedder) -> str:
+def direct_answer(query: np.ndarray, window: str, embedder: Embedder, vectors: np.ndarray | None = None) -> str:
     """The sentence of the best-matching window closest to the question (the embedded `query`),
-    verbatim, together with its neighbour when that one is about as close."""
-    sentences = [s.strip() for s in split_sentences(window) if s.strip()]
+    verbatim, together with its neighbour when that one is about as close. `vectors` are the
+    sentences' stored vectors; they are embedded here only when the index has none."""
+    sentences = window_sentences(window)
     if len(sentences) <= 1:
         return window.strip()
-    similarity = embedder.embed_passages(sentences) @ query
+    if vectors is None or len(vectors) != len(sentences):
+        vectors = embedder.embed_passages(sentences)
+    similarity = vectors @ query
     best, runner_up = (int(i) for i in np.argsort(-similarity)[:MAX_ANSWER_SENTENCES])
     if abs(best - runner_up) != 1 or similarity[best] - similarity[runner_up] > SECOND_SENTENCE_MARGIN:
         return sentences[best]

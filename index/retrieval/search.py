@@ -14,11 +14,13 @@ from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import query_terms
 from citebot.index.retrieval.translation import QueryTranslator
+from citebot.index.storage import store
 from citebot.index.storage.store import StoredIndex
 
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3
 RERANK_CANDIDATES = 10
+DENSE_CANDIDATES = 1000  # chunks scored densely per question in a large (approximately searched) collection
 MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 
@@ -88,6 +90,12 @@ class Searcher:
         )
         return Retrieval(hits=hits[:k], relevance=relevance, query=query)
 
+    def sentence_vectors(self, window: Chunk) -> np.ndarray | None:
+        """The stored vectors of a window's sentences (None if the window is not from this index)."""
+        if window.id >= len(self.stored.sentences) or self.chunks[window.id] != window:
+            return None
+        return self.stored.sentences.of(window.id)
+
     def excerpt_of(self, window: Chunk) -> Chunk:
         """What a matching window is shown as: its whole paragraph when that is short, else itself."""
         paragraph = self.paragraphs.get((window.doc, window.paragraph))
@@ -107,10 +115,13 @@ class Searcher:
         return mean / np.linalg.norm(mean)
 
     def dense_scores(self, query: np.ndarray) -> np.ndarray:
+        """Cosine with every chunk; beyond exact search's range, with the nearest DENSE_CANDIDATES only."""
         total = self.stored.vectors.ntotal
-        scores, rows = self.stored.vectors.search(query.reshape(1, -1), total)
+        wanted = total if total <= store.EXACT_UP_TO else DENSE_CANDIDATES
+        scores, rows = store.dense_search(self.stored.vectors, query.reshape(1, -1), wanted)
         dense = np.zeros(total, dtype=np.float32)
-        dense[rows[0]] = scores[0]
+        found = rows[0] >= 0
+        dense[rows[0][found]] = scores[0][found]
         return dense
 
     def encode_sparse(self, question: str) -> SparseRows | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from citebot.index.answering.background import BACKGROUND
+from citebot.index.answering.sentences import encode_sentences
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import SUFFIXES, DocumentError, load_documents
 from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
@@ -83,6 +84,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: P
         sparse,
         background_sparse,
         query_translation(live, manifest, terms),
+        sentences=encode_sentences(chunks, embedder, live.sentences.by_text(live.chunks) if live else {}),
     )
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)

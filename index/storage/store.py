@@ -5,6 +5,8 @@ Layout of an index directory:
     generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
     generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
     generations/<id>/translation.json  query translation tables for the collection's words
+    generations/<id>/sentences.npy   vectors of the windows' distinct sentences (memory-mapped)
+    generations/<id>/sentence_rows.npz  which of those sentences each window holds
     generations/<id>/manifest.json   written last: a generation without it is unfinished
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 """
@@ -23,16 +25,22 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.sparse import SparseRows
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: sentence vectors for the direct answer
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 BACKGROUND = "background.npy"
 SPARSE = "sparse.npz"
 TRANSLATION = "translation.json"
+SENTENCE_VECTORS = "sentences.npy"
+SENTENCE_ROWS = "sentence_rows.npz"
+EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
+PROBED_LISTS = 32
+DATA_FILES = (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
 
 
 class IndexMissing(FileNotFoundError):
@@ -54,6 +62,7 @@ class StoredIndex:
     background_sparse: SparseRows
     translation: dict
     path: Path
+    sentences: SentenceVectors
 
 
 def write_generation(
@@ -66,16 +75,16 @@ def write_generation(
     sparse: SparseRows,
     background_sparse: SparseRows,
     translation: dict,
+    sentences: SentenceVectors,
 ) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
-    if len(vectors) != len(chunks) or len(terms) != len(chunks):
-        raise ValueError("vectors, chunks and terms must line up")
+    if len(vectors) != len(chunks) or len(terms) != len(chunks) or len(sentences) != len(chunks):
+        raise ValueError("vectors, chunks, terms and sentences must line up")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(index_dir) / "generations" / f"{stamp}-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(flat, str(target / VECTORS))
+    dense = dense_index(vectors)
+    faiss.write_index(dense, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     with open(target / SPARSE, "wb") as out:
         np.savez(
@@ -89,12 +98,61 @@ def write_generation(
         for chunk, chunk_terms in zip(chunks, terms, strict=True):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
-    for name in (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION):
+    np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
+    with open(target / SENTENCE_ROWS, "wb") as out:
+        np.savez(out, offsets=sentences.offsets, rows=sentences.rows)
+    for name in DATA_FILES:
         _fsync_file(target / name)
-    full_manifest = {"format": FORMAT_VERSION, "dimension": int(vectors.shape[1]), "chunks": len(chunks), **manifest}
+    full_manifest = {
+        "format": FORMAT_VERSION,
+        "dimension": int(vectors.shape[1]),
+        "chunks": len(chunks),
+        "dense_index": describe(dense),
+        **manifest,
+    }
     _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
+
+
+def dense_index(vectors: np.ndarray) -> faiss.Index:
+    """Exact search for small collections; above EXACT_UP_TO chunks an inverted file over 8-bit
+    quantised vectors (a quarter of the memory, a few thousand vectors scanned per question)."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dimension = vectors.shape[1]
+    if len(vectors) <= EXACT_UP_TO:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        lists = int(np.sqrt(len(vectors)))
+        index = faiss.IndexIVFScalarQuantizer(
+            faiss.IndexFlatIP(dimension), dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
+        index.train(vectors[np.sort(sample)])
+        index.nprobe = PROBED_LISTS
+    index.add(vectors)
+    if isinstance(index, faiss.IndexIVF):
+        index.make_direct_map()  # a rebuild reads unchanged chunks' vectors back
+    return index
+
+
+def dense_search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(index, faiss.IndexIVF):
+        index.nprobe = PROBED_LISTS
+    return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
+
+
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """Rows of the k most similar vectors to each query, by brute force: what approximate search is judged by."""
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return flat.search(np.ascontiguousarray(queries, dtype=np.float32), k)[1]
+
+
+def describe(index: faiss.Index) -> str:
+    if isinstance(index, faiss.IndexIVF):
+        return f"IVF{index.nlist},SQ8 nprobe={PROBED_LISTS}"
+    return "Flat"
 
 
 def activate(index_dir: Path, generation: Path) -> None:
@@ -137,9 +195,14 @@ def load(index_dir: Path) -> StoredIndex:
             sparse = SparseRows(arrays["indices"], arrays["weights"])
             background_sparse = SparseRows(arrays["background_indices"], arrays["background_weights"])
         translation = json.loads((path / TRANSLATION).read_text(encoding="utf-8"))
-    except (OSError, ValueError, RuntimeError) as exc:
+        sentences = _load_sentences(path)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:
         raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
-    problem = _inconsistency(manifest, vectors, rows, background) or _sparse_inconsistency(manifest, sparse, rows)
+    problem = (
+        _inconsistency(manifest, vectors, rows, background)
+        or _sparse_inconsistency(manifest, sparse, rows)
+        or _sentence_inconsistency(sentences, vectors, rows)
+    )
     if problem:
         raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
     terms = [row.pop("terms") for row in rows]
@@ -153,7 +216,14 @@ def load(index_dir: Path) -> StoredIndex:
         background_sparse=background_sparse,
         translation=translation,
         path=path,
+        sentences=sentences,
     )
+
+
+def _load_sentences(path: Path) -> SentenceVectors:
+    vectors = np.load(path / SENTENCE_VECTORS, mmap_mode="r")  # only the best window's rows are read
+    with np.load(path / SENTENCE_ROWS) as arrays:
+        return SentenceVectors(vectors, arrays["offsets"], arrays["rows"])
 
 
 def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
@@ -171,6 +241,16 @@ def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], backg
 def _sparse_inconsistency(manifest: dict, sparse: SparseRows, rows: list[dict]) -> str | None:
     if manifest.get("sparse_dim") and len(sparse) != len(rows):
         return f"{len(sparse)} sparse rows for {len(rows)} chunks"
+    return None
+
+
+def _sentence_inconsistency(sentences: SentenceVectors, vectors: faiss.Index, rows: list[dict]) -> str | None:
+    if len(sentences) != len(rows) or sentences.offsets[-1] != len(sentences.rows):
+        return f"sentence rows for {len(sentences)} windows, {len(rows)} chunks"
+    if sentences.vectors.ndim != 2 or sentences.vectors.shape[1] != vectors.d:
+        return f"sentence vectors have shape {sentences.vectors.shape}"
+    if len(sentences.rows) and not 0 <= sentences.rows.min() <= sentences.rows.max() < len(sentences.vectors):
+        return "sentence rows point outside the sentence vectors"
     return None
 
 

@@ -1,0 +1,376 @@
+"""`citebot bench`: how fast citebot is on this machine, measured against the model's own cost.
+
+Never touches the live index: everything is built in a temporary directory. The Bot API part runs
+the real bot against the Bot API stand-in of the source checkout (tests/botapi_stub.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from citebot.index.answering.cache import AnswerCache
+from citebot.index.library import Library
+from citebot.index.retrieval.batching import SharedModel
+from citebot.index.retrieval.embedding import make_embedder
+from citebot.index.storage import store
+from citebot.index.storage.build import build_index
+from citebot.settings import REPO_ROOT, Settings
+
+STEADY_RATE = 20.0
+BURST = 200
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] if ordered else float("nan")
+
+
+def summary_ms(seconds: list[float]) -> dict:
+    return {"n": len(seconds), "p50_ms": 1000 * percentile(seconds, 0.5), "p95_ms": 1000 * percentile(seconds, 0.95)}
+
+
+def machine() -> dict:
+    model = next((line.split(":", 1)[1].strip() for line in _read_lines("/proc/cpuinfo") if "model name" in line), "")
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "cpu": model or platform.processor(),
+        "cores": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+    }
+
+
+def _read_lines(path: str) -> list[str]:
+    try:
+        return Path(path).read_text().splitlines()
+    except OSError:
+        return []
+
+
+def timed(action: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def floor(library: Library, questions: list[str]) -> dict:
+    """The bare forward pass of one question: what no answer can beat."""
+    embed = library.embedder.embed_queries
+    return summary_ms([timed(lambda q=q: embed([q])) for q in questions])
+
+
+def offline(library: Library, questions: list[str], workers: int) -> dict:
+    """Single questions one after another, then all of them at once from `workers` threads; no cache."""
+    library.answers = AnswerCache(size=0)
+    single = summary_ms([timed(lambda q=q: library.answer(q)) for q in questions])
+    with ThreadPoolExecutor(workers) as pool:
+        elapsed = timed(lambda: list(pool.map(library.answer, questions)))
+    cached = AnswerCache()
+    library.answers = cached
+    library.answer(questions[0])
+    hit = summary_ms([timed(lambda: library.answer(questions[0])) for _ in range(20)])
+    return {**single, "batch_questions_per_s": len(questions) / elapsed, "cached_answer": hit}
+
+
+def indexing(data_dir: Path, index_dir: Path, embedder) -> dict:
+    report = build_index(data_dir, index_dir, embedder)
+    return {"chunks": report.chunks, "seconds": report.seconds, "chunks_per_s": report.chunks / report.seconds}
+
+
+def rss_mb(pid: int | str = "self") -> float:
+    for line in _read_lines(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
+    directory = Path(tempfile.mkdtemp(prefix="citebot-bench-"))
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def run(settings: Settings, questions: list[str], scale_sizes: list[int], workers: int = 6) -> dict:
+    report: dict = {"machine": machine()}
+    with scratch() as work:
+        embedder = SharedModel(make_embedder(settings.embedding_backend, settings.embedding_model))
+        report["model"] = embedder.name
+        index_dir = work / "index"
+        report["indexing"] = indexing(settings.data_dir, index_dir, embedder)
+        library = Library.open(settings.data_dir, index_dir, embedder)
+        for q in questions[:3]:
+            library.answer(q)  # warm-up: tokenizer tables, jieba, first allocations
+        report["floor"] = floor(library, questions)
+        report["offline"] = offline(library, questions, workers)
+        report["rss_mb_in_process"] = rss_mb()
+        report["bot_api"] = bot_api(library, questions, settings)
+        report["start_up"] = start_up(settings, index_dir, work, questions[0])
+    report["scale"] = [scale(size) for size in scale_sizes]
+    report["targets"] = targets(report)
+    return report
+
+
+def targets(report: dict) -> dict:
+    floor_p50 = report["floor"]["p50_ms"]
+    result = {"offline_p50_over_floor": report["offline"]["p50_ms"] / floor_p50}
+    bot = report.get("bot_api") or {}
+    if "burst" in bot:
+        result["burst_over_offline_batch"] = (
+            bot["burst"]["questions_per_s"] / report["offline"]["batch_questions_per_s"]
+        )
+    return result
+
+
+# -- through the Bot API ---------------------------------------------------------------------
+
+
+def _stub_module():
+    """The Bot API stand-in of the source checkout, or None when citebot is installed without it."""
+    if str(REPO_ROOT) not in sys.path and (REPO_ROOT / "tests" / "botapi_stub.py").exists():
+        sys.path.insert(0, str(REPO_ROOT))
+    try:
+        from tests import botapi_stub
+    except ImportError:
+        return None
+    return botapi_stub
+
+
+def timed_stub_class(botapi_stub):
+    class TimedStub(botapi_stub.BotApiStub):
+        """The stand-in, noting when each chat got its first message."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.first_reply_at: dict[int, float] = {}
+
+        def _api_sendmessage(self, params: dict) -> dict:
+            result = super()._api_sendmessage(params)
+            self.first_reply_at.setdefault(result["chat"]["id"], time.perf_counter())
+            return result
+
+    return TimedStub
+
+
+def bot_api(library: Library, questions: list[str], settings: Settings) -> dict:
+    botapi_stub = _stub_module()
+    if botapi_stub is None:
+        return {"skipped": "needs a source checkout: tests/botapi_stub.py is not importable"}
+    library.answers = AnswerCache(size=0)  # every question goes through the model
+    with scratch() as work:
+        return asyncio.run(_bot_api(library, questions, settings, botapi_stub, work))
+
+
+async def _bot_api(library: Library, questions: list[str], settings: Settings, botapi_stub, work: Path) -> dict:
+    from citebot.bot.application import build_application, running
+    from citebot.bot.store import QuestionLog
+
+    stub = timed_stub_class(botapi_stub)().start()
+    try:
+        bot_settings = settings.model_copy(
+            update={
+                "telegram_bot_token": stub.token,
+                "telegram_api_base_url": stub.base_url,
+                "db_path": work / "questions.sqlite3",
+            }
+        )
+        async with (
+            QuestionLog(bot_settings.db_path) as log,
+            running(build_application(bot_settings, library, log), poll_timeout=1),
+        ):
+            users = iter(range(10_000_000, 20_000_000))
+            steady = await _ask(stub, botapi_stub, users, questions, BURST, interval=1 / STEADY_RATE)
+            burst = await _ask(stub, botapi_stub, users, questions, BURST, interval=0)
+        return {"steady_20_per_s": steady, "burst": burst}
+    finally:
+        stub.stop()
+
+
+async def _ask(stub, botapi_stub, users: Iterator[int], questions: list[str], count: int, interval: float) -> dict:
+    """`count` questions, each from a new user, `interval` seconds apart; latency update -> sendMessage."""
+    asked: dict[int, float] = {}
+    started = time.perf_counter()
+    for n in range(count):
+        user = botapi_stub.User(id=next(users), first_name=f"U{n}", language_code="en")
+        chat = botapi_stub.Chat.private(user)
+        stub.add_chat(chat)
+        asked[chat.id] = time.perf_counter()
+        stub.push_text(chat, user, questions[n % len(questions)])
+        if interval:
+            await asyncio.sleep(max(0.0, started + (n + 1) * interval - time.perf_counter()))
+    deadline = time.perf_counter() + 120
+    while not all(chat in stub.first_reply_at for chat in asked) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.01)
+    answered = {chat: stub.first_reply_at[chat] - at for chat, at in asked.items() if chat in stub.first_reply_at}
+    last = max((stub.first_reply_at[c] for c in answered), default=started)
+    return {
+        **summary_ms(list(answered.values())),
+        "unanswered": count - len(answered),
+        "questions_per_s": len(answered) / (last - started),
+    }
+
+
+# -- start-up ------------------------------------------------------------------------------
+
+
+def start_up(settings: Settings, index_dir: Path, work: Path, question: str) -> dict:
+    botapi_stub = _stub_module()
+    if botapi_stub is None:
+        return {"skipped": "needs a source checkout: tests/botapi_stub.py is not importable"}
+    with_index = _time_to_first_answer(botapi_stub, settings, index_dir, work / "a.sqlite3", question)
+    without = _time_to_first_answer(botapi_stub, settings, work / "fresh-index", work / "b.sqlite3", question)
+    return {"with_index_s": with_index[0], "rss_mb_after_warm_up": with_index[1], "without_index_s": without[0]}
+
+
+def _time_to_first_answer(botapi_stub, settings: Settings, index_dir: Path, db: Path, question: str):
+    """Seconds from `citebot run` to the first answer sent, and the bot's memory after 20 more answers."""
+    stub = timed_stub_class(botapi_stub)().start()
+    user = botapi_stub.User(id=4242, first_name="Bench", language_code="en")
+    chat = botapi_stub.Chat.private(user)
+    stub.add_chat(chat)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=stub.token,
+        TELEGRAM_API_BASE_URL=stub.base_url,
+        CITEBOT_INDEX_DIR=str(index_dir),
+        CITEBOT_DB_PATH=str(db),
+        CITEBOT_DATA_DIR=str(settings.data_dir),
+        CITEBOT_EMBEDDING_BACKEND=settings.embedding_backend,
+    )
+    if settings.embedding_model:
+        env["CITEBOT_EMBEDDING_MODEL"] = settings.embedding_model
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "citebot.cli", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        stub.push_text(chat, user, question)
+        seconds = _wait_for(lambda: chat.id in stub.first_reply_at, 300) and stub.first_reply_at[chat.id] - started
+        for n in range(20):
+            stub.push_text(chat, user, f"{question} {n}")
+        _wait_for(lambda: len(stub.sent_to(chat.id)) >= 21, 120)
+        return seconds, rss_mb(process.pid)
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        stub.stop()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+# -- scale ---------------------------------------------------------------------------------
+
+
+def scale(size: int, dimension: int = 384, queries: int = 200, seed: int = 7) -> dict:
+    """A generated collection of `size` random unit vectors: the dense index store.py picks for it,
+    its build time and memory, search p50/p95 (no forward pass) and recall@10 against exact search."""
+    rng = np.random.default_rng(seed)
+    vectors = clustered_unit_vectors(rng, size, dimension)
+    # Questions near stored chunks, as real questions are near the chunks that answer them.
+    noise = unit_rows(rng.standard_normal((queries, dimension), dtype=np.float32))
+    asked = unit_rows(vectors[rng.integers(0, size, queries)] + 0.5 * noise)
+    started = time.perf_counter()
+    index = store.dense_index(vectors)
+    build_s = time.perf_counter() - started
+    memory = len(faiss.serialize_index(index)) / 2**20
+    exact = store.exact_top(vectors, asked, 10)
+    latencies, found = [], []
+    for q in asked:
+        started = time.perf_counter()
+        _, rows = store.dense_search(index, q.reshape(1, -1), 10)
+        latencies.append(time.perf_counter() - started)
+        found.append(rows[0])
+    recall = float(np.mean([len(set(f) & set(e)) / 10 for f, e in zip(found, exact, strict=True)]))
+    return {
+        "chunks": size,
+        "index_type": store.describe(index),
+        "build_s": build_s,
+        "index_memory_mb": memory,
+        **summary_ms(latencies),
+        "recall_at_10": recall,
+    }
+
+
+def clustered_unit_vectors(rng: np.random.Generator, size: int, dimension: int) -> np.ndarray:
+    """Random unit vectors around random topics (one per 200 chunks), as documents' chunks cluster by subject;
+    uniformly random vectors have no near neighbours at all and make every approximate index look bad."""
+    topics = unit_rows(rng.standard_normal((max(1, size // 200), dimension), dtype=np.float32))
+    vectors = np.empty((size, dimension), dtype=np.float32)
+    for start in range(0, size, 100_000):
+        end = min(size, start + 100_000)
+        noise = rng.standard_normal((end - start, dimension), dtype=np.float32) / np.sqrt(dimension)
+        vectors[start:end] = unit_rows(topics[rng.integers(0, len(topics), end - start)] + 0.8 * noise)
+    return vectors
+
+
+def unit_rows(matrix: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True), dtype=np.float32)
+
+
+def render(report: dict) -> str:
+    lines = [
+        f"{report['machine']['date']}  {report['machine']['cpu']}  {report['machine']['cores']} cores  "
+        f"load {', '.join(f'{x:.1f}' for x in report['machine']['load_average'])}  model {report['model']}"
+    ]
+    floor_, offline_ = report["floor"], report["offline"]
+    lines.append(f"floor (bare forward pass): p50 {floor_['p50_ms']:.1f} ms  p95 {floor_['p95_ms']:.1f} ms")
+    lines.append(
+        f"offline answers: p50 {offline_['p50_ms']:.1f} ms  p95 {offline_['p95_ms']:.1f} ms  "
+        f"({report['targets']['offline_p50_over_floor']:.2f}x floor); batch "
+        f"{offline_['batch_questions_per_s']:.1f} q/s; cached p50 {offline_['cached_answer']['p50_ms']:.2f} ms"
+    )
+    index = report["indexing"]
+    lines.append(
+        f"indexing: {index['chunks']} chunks in {index['seconds']:.1f} s ({index['chunks_per_s']:.1f} chunks/s)"
+    )
+    for name, phase in report["bot_api"].items():
+        if isinstance(phase, dict):
+            lines.append(
+                f"bot API {name}: p50 {phase['p50_ms']:.0f} ms  p95 {phase['p95_ms']:.0f} ms  "
+                f"{phase['questions_per_s']:.1f} q/s  unanswered {phase['unanswered']}"
+            )
+        else:
+            lines.append(f"bot API: {phase}")
+    start = report["start_up"]
+    if "skipped" in start:
+        lines.append(f"start-up: {start['skipped']}")
+    else:
+        lines.append(
+            f"start-up to first answer: {start['with_index_s']:.2f} s with an index, "
+            f"{start['without_index_s']:.1f} s without; RSS after warm-up {start['rss_mb_after_warm_up']:.0f} MB"
+        )
+    for s in report["scale"]:
+        lines.append(
+            f"scale {s['chunks']:,} chunks ({s['index_type']}): build {s['build_s']:.1f} s, "
+            f"{s['index_memory_mb']:.0f} MB, search p50 {s['p50_ms']:.2f} ms p95 {s['p95_ms']:.2f} ms, "
+            f"recall@10 {s['recall_at_10']:.3f}"
+        )
+    return "\n".join(lines)
