@@ -259,7 +259,10 @@ def _time_to_first_answer(botapi_stub, settings: Settings, index_dir: Path, db: 
         env["CITEBOT_EMBEDDING_MODEL"] = settings.embedding_model
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "citebot.cli", "run"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", "from citebot.cli import main; main()", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         stub.push_text(chat, user, question)
