@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import platform
 import shutil
@@ -19,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -72,13 +74,13 @@ def timed(action: Callable[[], object]) -> float:
 def floor(library: Library, questions: list[str]) -> dict:
     """The bare forward pass of one question: what no answer can beat."""
     embed = library.embedder.embed_queries
-    return summary_ms([timed(lambda q=q: embed([q])) for q in questions])
+    return summary_ms([timed(functools.partial(embed, [q])) for q in questions])
 
 
 def offline(library: Library, questions: list[str], workers: int) -> dict:
     """Single questions one after another, then all of them at once from `workers` threads; no cache."""
     library.answers = AnswerCache(size=0)
-    single = summary_ms([timed(lambda q=q: library.answer(q)) for q in questions])
+    single = summary_ms([timed(functools.partial(library.answer, q)) for q in questions])
     with ThreadPoolExecutor(workers) as pool:
         elapsed = timed(lambda: list(pool.map(library.answer, questions)))
     cached = AnswerCache()
@@ -154,7 +156,7 @@ def _stub_module():
     return botapi_stub
 
 
-def timed_stub_class(botapi_stub):
+def timed_stub_class(botapi_stub: Any) -> Any:
     class TimedStub(botapi_stub.BotApiStub):
         """The stand-in, noting when each chat got its first message."""
 

@@ -94,10 +94,10 @@ class SharedModel:
         start = 0
         for r in requests:
             end = start + len(r.texts)
-            r.result = (
-                output[start:end]
-                if kind == "queries"
-                else SparseRows(output.indices[start:end], output.weights[start:end])
-            )
+            r.result = output[start:end] if kind == "queries" else _sparse_slice(output, start, end)
             r.done = True
             start = end
+
+
+def _sparse_slice(rows: Any, start: int, end: int) -> SparseRows:
+    return SparseRows(rows.indices[start:end], rows.weights[start:end])

@@ -120,6 +120,7 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
     quantised vectors (a quarter of the memory, a few thousand vectors scanned per question)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dimension = vectors.shape[1]
+    index: faiss.Index
     if len(vectors) <= EXACT_UP_TO:
         index = faiss.IndexFlatIP(dimension)
     else:
