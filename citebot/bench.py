@@ -31,8 +31,9 @@ from citebot.index.retrieval.batching import SharedModel
 from citebot.index.retrieval.embedding import make_embedder
 from citebot.index.storage import store
 from citebot.index.storage.build import build_index
-from citebot.settings import REPO_ROOT, Settings
+from citebot.settings import Settings
 
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the source checkout, when run from one
 STEADY_RATE = 20.0
 BURST = 200
 

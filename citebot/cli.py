@@ -226,9 +226,7 @@ def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...]) -> Non
     from citebot import bench as benchmark
     from citebot.index.evaluation import load_cases
 
-    from .settings import REPO_ROOT
-
-    file = file or REPO_ROOT / "eval" / "tuning.jsonl"
+    file = file or benchmark.REPO_ROOT / "eval" / "tuning.jsonl"
     if not file.exists():
         raise click.UsageError("give a questions FILE (JSON lines with a 'question' field)")
     questions = [c.question for c in load_cases(file)]
