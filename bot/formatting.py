@@ -270,10 +270,10 @@ def citation_spans(number: int, excerpt: Excerpt, doc: DocumentInfo | None, name
 def answer_blocks(
     t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo] | None = None, verbatim_note: bool = False
 ) -> list[Block]:
-    if not answer.answered or not answer.excerpts:
+    if not answer.shows_excerpts:
         return decline_blocks(t, answer.question)
     documents = documents or {}
-    direct = answer.text.strip()
+    direct = answer.text.strip() if answer.answered else ""
     blocks: list[Block] = []
     named: set[str] = set()
     for number, excerpt in enumerate(shown_excerpts(answer.excerpts), start=1):
@@ -284,6 +284,8 @@ def answer_blocks(
         named.add(excerpt.doc)
     if direct:  # not found verbatim in any quote: say it first, on its own
         blocks.insert(0, (Span(direct),))
+    if not answer.answered:  # related: the passages are about the question but do not clearly answer it
+        blocks.insert(0, (Span(t.gettext("The documents do not say this directly; the closest passages:")),))
     if verbatim_note:
         blocks.append(verbatim_note_block(t, documents.get(answer.excerpts[0].doc)))
     return blocks

@@ -14,6 +14,8 @@ from . import __version__, redaction
 from .progress import TerminalProgress
 from .settings import SAMPLE_DATA_DIR, Settings, checkout_root
 
+RELATED_TEXT = "The documents do not say this directly; the closest passages:"
+
 NO_TOKEN = """\
 TELEGRAM_BOT_TOKEN is not set.
 
@@ -119,7 +121,7 @@ def reindex() -> None:
     settings = load_settings()
     try:
         embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        report = build_index(settings.data_dir, settings.index_dir, embedder, progress=TerminalProgress())
+        report = build_index(settings.data_dir, settings.index_dir, embedder, progress=TerminalProgress(), limits=settings.document_limits())
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(
@@ -149,9 +151,9 @@ def ask(question: str | None, as_json: bool, doc: str | None) -> None:
 
 
 def render_answer(answer) -> str:
-    if not answer.answered:
+    if not answer.shows_excerpts:
         return "The documents do not answer this question."
-    lines = [answer.text, ""]
+    lines = [answer.text if answer.answered else RELATED_TEXT, ""]
     for number, excerpt in enumerate(answer.excerpts, 1):
         lines += [f"[{number}] {excerpt.text}", f"    — {excerpt.citation()}"]
     return "\n".join(lines)
@@ -270,11 +272,14 @@ def health() -> None:
 @click.option("--date", default="")
 @click.option("--language", default="")
 @click.option("--source", default="")
-def import_page(raw: Path, doc_id: str, **meta: str) -> None:
+@click.option("--force", is_flag=True, help="Replace an existing document with the same id.")
+def import_page(raw: Path, doc_id: str, force: bool, **meta: str) -> None:
     """Clean a scraped article page (RAW text) into a Markdown document in the data directory."""
     import yaml
 
     from citebot.index.corpus.cleaning import to_markdown
+    from citebot.index.corpus.ids import InvalidDocumentId, check_document_id
+    from citebot.index.corpus.writing import DocumentExists, write_document
 
     settings = load_settings()
     if settings.data_dir == SAMPLE_DATA_DIR and checkout_root() is None:
@@ -282,11 +287,16 @@ def import_page(raw: Path, doc_id: str, **meta: str) -> None:
             "the built-in sample collection is part of the installed package: set CITEBOT_DATA_DIR to a folder "
             "of your own documents first"
         )
+    try:
+        check_document_id(doc_id)
+    except InvalidDocumentId as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from exc
     body = to_markdown(raw.read_text(encoding="utf-8"))
     front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
-    target = settings.data_dir / f"{doc_id}.md"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"---\n{front}---\n\n{body}", encoding="utf-8")
+    try:
+        target = write_document(settings.data_dir, doc_id, f"---\n{front}---\n\n{body}", replace=force)
+    except DocumentExists as exc:
+        raise click.ClickException(f"{exc}; pass --force to replace it") from exc
     click.echo(f"wrote {target}; run `citebot reindex` to index it")
 
 

@@ -7,6 +7,8 @@ import platformdirs
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from citebot.index.corpus.limits import MB, DocumentLimits
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # citebot/data ships the sample document; in a checkout it is a link to the repository's data/ folder.
 SAMPLE_DATA_DIR = (PACKAGE_DIR / "data").resolve()
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")
     # Questions per user per minute (admins are exempt); 0 turns the limit off.
     user_rate_limit: int = Field(default=10, ge=0, validation_alias="CITEBOT_USER_RATE_LIMIT")
+    max_document_mb: float = Field(default=5.0, gt=0, validation_alias="CITEBOT_MAX_DOCUMENT_MB")
+    max_documents: int = Field(default=1000, gt=0, validation_alias="CITEBOT_MAX_DOCUMENTS")
+
+    def document_limits(self) -> DocumentLimits:
+        return DocumentLimits(max_document_bytes=int(self.max_document_mb * MB), max_documents=self.max_documents)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

@@ -7,11 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from citebot.index.answering.answer import DECLINED, STATUSES
 from citebot.index.answering.compose import compose
+from citebot.index.answering.relevance import FIRM_THRESHOLDS
 from citebot.index.corpus.text import squash
 from citebot.index.library import Library
 
 CURVE_STEPS = 12
+GROUPS = ("answerable", "near", "far")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,11 @@ class Case:
     question: str
     answerable: bool
     evidence: tuple[str, ...]
+    kind: str = ""  # answerable, near (a near-topic trap) or far (off-topic)
+
+    @property
+    def group(self) -> str:
+        return self.kind or ("answerable" if self.answerable else "far")
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Outcome:
     answered: bool
     relevance: float
     returned: tuple[str, ...]
+    status: str = "declined"
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -40,13 +49,18 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             row = json.loads(line)
+            answerable = bool(row.get("answerable", True))
+            kind = str(row.get("kind") or ("answerable" if answerable else "far"))
+            if kind not in GROUPS or (kind == "answerable") != answerable:
+                raise ValueError(f"kind {kind!r} does not fit answerable={answerable}")
             cases.append(
                 Case(
                     str(row.get("id", number)),
                     row.get("lang", "?"),
                     row["question"],
-                    bool(row.get("answerable", True)),
+                    answerable,
                     tuple(row.get("evidence", [])),
+                    kind,
                 )
             )
         except (ValueError, KeyError) as exc:
@@ -74,6 +88,7 @@ def run_case(library: Library, case: Case) -> Outcome:
         answer.answered,
         retrieval.relevance.score,
         tuple(retrieved),
+        answer.status,
     )
 
 
@@ -91,13 +106,25 @@ def evaluate(library: Library, cases: list[Case]) -> dict:
         **ranking_figures(answerable),
         "retrieval_only": ranking_figures(answerable, key="retrieval_rank"),
         "by_language": {lang: {"n": len(rows), **ranking_figures(rows)} for lang, rows in sorted(by_lang.items())},
+        "outcomes": outcome_counts(outcomes),
         "off_topic_answered": sum(o.answered for o in off_topic),
-        "answerable_declined": sum(not o.answered for o in answerable),
-        "threshold": library.threshold,
+        "answerable_declined": sum(o.status == DECLINED for o in answerable),
+        "answerable_firm": sum(o.answered for o in answerable),
+        "threshold": library.threshold if library.threshold is not None else dict(FIRM_THRESHOLDS),
         "tradeoff": tradeoff(answerable, off_topic),
         "misses": [miss(o) for o in answerable if o.rank is None or o.rank > 1]
         + [miss(o) for o in off_topic if o.answered],
     }
+
+
+def outcome_counts(outcomes: list[Outcome]) -> dict:
+    """How many questions of each group got each kind of reply, overall and per language."""
+    table: dict = {}
+    for o in outcomes:
+        for lang in ("all", o.case.lang):
+            cell = table.setdefault(lang, {}).setdefault(o.case.group, dict.fromkeys(STATUSES, 0))
+            cell[o.status] += 1
+    return table
 
 
 def ranking_figures(rows: list[Outcome], key: str = "rank") -> dict:
@@ -135,6 +162,8 @@ def miss(o: Outcome) -> dict:
         "lang": o.case.lang,
         "question": o.case.question,
         "answerable": o.case.answerable,
+        "kind": o.case.group,
+        "status": o.status,
         "answered": o.answered,
         "rank": o.rank,
         "retrieval_rank": o.retrieval_rank,
@@ -148,6 +177,7 @@ def render(report: dict) -> str:
     lines = [
         f"questions {report['questions']}  answerable {report['answerable']}  off-topic {report['off_topic']}",
         f"hit@1 {report['hit@1']:.3f}  hit@3 {report['hit@3']:.3f}  MRR {report['mrr']:.3f}"
+        "  (over answered and related replies)"
         f"   (retrieval alone: hit@1 {report['retrieval_only']['hit@1']:.3f}"
         f"  hit@3 {report['retrieval_only']['hit@3']:.3f})",
         "by language:",
@@ -157,9 +187,11 @@ def render(report: dict) -> str:
             f"  {lang}  n={figures['n']:<3} hit@1 {figures['hit@1']:.3f}  hit@3 {figures['hit@3']:.3f}"
             f"  MRR {figures['mrr']:.3f}"
         )
+    lines += outcome_lines(report["outcomes"])
     lines += [
-        f"off-topic answered: {report['off_topic_answered']}/{report['off_topic']}"
+        f"off-topic answered firmly: {report['off_topic_answered']}/{report['off_topic']}"
         f"   answerable declined: {report['answerable_declined']}/{report['answerable']}"
+        f"   answerable answered firmly: {report['answerable_firm']}/{report['answerable']}"
         f"   (threshold {report['threshold']})",
         "trade-off (threshold: answerable declined / off-topic answered):",
         "  "
@@ -170,12 +202,25 @@ def render(report: dict) -> str:
     ]
     for m in report["misses"]:
         verdict = (
-            "off-topic but answered"
+            f"{m['kind']} but answered"
             if not m["answerable"]
-            else ("declined" if not m["answered"] else f"rank {m['rank']}")
+            else ("declined" if m["status"] == DECLINED else f"{m['status']}, rank {m['rank']}")
         )
         lines.append(f"  [{m['id']} {m['lang']}] {m['question']}  -> {verdict}")
         if m["answerable"]:
             lines.append(f"      expected: {' | '.join(m['expected'])}")
         lines.append(f"      returned: {m['returned'][0] if m['returned'] else '-'}")
     return "\n".join(lines)
+
+
+def outcome_lines(table: dict) -> list[str]:
+    """answered / related / declined per group, overall then per language."""
+    lines = ["replies (answered / related / declined):"]
+    for lang, groups in sorted(table.items(), key=lambda item: (item[0] != "all", item[0])):
+        cells = [
+            f"{group} {groups[group]['answered']}/{groups[group]['related']}/{groups[group]['declined']}"
+            for group in GROUPS
+            if group in groups
+        ]
+        lines.append(f"  {lang:<4} " + "   ".join(cells))
+    return lines

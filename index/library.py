@@ -11,9 +11,9 @@ from pathlib import Path
 from citebot.index.answering.answer import Answer
 from citebot.index.answering.cache import AnswerCache
 from citebot.index.answering.compose import compose
-from citebot.index.answering.relevance import THRESHOLD
 from citebot.index.corpus.documents import DocumentInfo
-from citebot.index.retrieval.embedding import Embedder, make_embedder
+from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
+from citebot.index.retrieval.embedding import Embedder, make_embedder, package_of
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
 from citebot.index.storage import store
 from citebot.index.storage.build import BuildReport, Progress, build_index
@@ -34,10 +34,12 @@ class Library:
         data_dir: Path,
         index_dir: Path,
         embedder: Embedder,
-        threshold: float = THRESHOLD,
+        threshold: float | None = None,
         reranker: Reranker | None = None,
+        limits: DocumentLimits = DEFAULT_LIMITS,
     ) -> None:
         self.data_dir = Path(data_dir)
+        self.limits = limits
         self.index_dir = Path(index_dir)
         self.embedder = embedder
         self.reranker = reranker
@@ -56,9 +58,10 @@ class Library:
         rebuild_if_unusable: bool = True,
         reranker: Reranker | None = None,
         progress: Progress | None = None,
+        limits: DocumentLimits = DEFAULT_LIMITS,
     ) -> Library:
         """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
-        library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker)
+        library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker, limits=limits)
         try:
             library._load()
         except store.IndexMissing:
@@ -67,7 +70,7 @@ class Library:
         except store.IndexCorrupt as exc:
             if not rebuild_if_unusable:
                 raise
-            log.error("%s; rebuilding from %s", exc, data_dir)
+            log.warning("%s; rebuilding it from %s", exc.reason, data_dir)
             library.reindex(progress)
         return library
 
@@ -132,7 +135,7 @@ class Library:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report = build_index(self.data_dir, self.index_dir, self.embedder, progress)
+            report = build_index(self.data_dir, self.index_dir, self.embedder, progress, self.limits)
             self._load()
             return report
         finally:
@@ -143,7 +146,12 @@ class Library:
         if stored.manifest.get("model") != self.embedder.name:
             raise store.IndexCorrupt(
                 f"index at {stored.path} was built with {stored.manifest.get('model')!r} but the configured "
-                f"model is {self.embedder.name!r}; rebuild it with `citebot reindex`"
+                f"model is {self.embedder.name!r}"
+            )
+        if stored.manifest.get("embedder_package") != package_of(self.embedder):
+            raise store.IndexCorrupt(
+                f"index at {stored.path} was built with {stored.manifest.get('embedder_package')!r} but "
+                f"{package_of(self.embedder)!r} is installed"
             )
         self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
         self.answers.clear()  # answers of the old generation are unreachable anyway: free them

@@ -50,3 +50,6 @@ def gobi_doc() -> str:
 ON_TOPIC_QUESTION = "朝鲜为什么召回大使？"
 LONG_ANSWER_QUESTION = "戈壁的冬季牧场上，牧民家庭赶着什么寻找草场？"
 OFF_TOPIC_QUESTION = "How do I bake a chocolate cake?"
+# The documents are about the defecting interpreter but never name them: the closest passages, no answer.
+RELATED_QUESTION = "叛逃的朝鲜译员叫什么名字？"
+RELATED_QUESTION_MN = "Оргосон хойд солонгос орчуулагчийн нэр хэн бэ?"

@@ -6,7 +6,15 @@ import pytest
 
 from citebot.bot import i18n
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, render_answer, shown_excerpts, utf16_len
-from tests.bot_support import ALICE, LONG_ANSWER_QUESTION, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
+from tests.bot_support import (
+    ALICE,
+    BATAA,
+    LONG_ANSWER_QUESTION,
+    OFF_TOPIC_QUESTION,
+    ON_TOPIC_QUESTION,
+    RELATED_QUESTION,
+    RELATED_QUESTION_MN,
+)
 from tests.botapi_stub import BotApiStub, Chat
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -46,6 +54,23 @@ async def test_off_topic_question_is_declined_without_quotes(stub, store):
     assert "couldn't find" in reply.plain_text and OFF_TOPIC_QUESTION in reply.plain_text
     [logged] = await store.recent(5)
     assert (logged.answered, logged.cited_chunk_ids) == (False, ())
+
+
+async def test_question_the_documents_touch_but_do_not_answer_gets_the_closest_passages(stub, store):
+    stub.push_text(CHAT, ALICE, RELATED_QUESTION)
+    [reply] = await stub.wait_for_messages(1)
+    assert reply.plain_text.startswith("The documents do not say this directly; the closest passages:")
+    assert 1 <= len(reply.blockquotes) <= 3 and any("译员" in quote for quote in reply.blockquotes)
+    assert "§ 叛逃危机" in reply.plain_text and reply.texts_of("bold") == []
+    [logged] = await store.recent(5)
+    assert not logged.answered and logged.cited_chunk_ids
+
+
+async def test_closest_passages_are_introduced_in_the_readers_language(stub):
+    stub.push_text(Chat.private(BATAA), BATAA, RELATED_QUESTION_MN)
+    [reply] = await stub.wait_for_messages(1)
+    assert reply.plain_text.startswith("Баримт бичгүүдэд энэ талаар шууд дурдаагүй байна")
+    assert reply.blockquotes
 
 
 async def test_markup_in_a_question_is_answered_and_shown_escaped(stub, store):

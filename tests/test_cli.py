@@ -38,12 +38,13 @@ def test_ask_json_reads_stdin_one_question_a_line(article_env):
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["question"] for r in rows] == ["蒙古和朝鲜是哪一年建交的?", "How do I bake sourdough bread at home?"]
     answered, declined = rows
-    assert answered["answered"] and "1948" in answered["answer"]
+    assert answered["answered"] and answered["status"] == "answered" and "1948" in answered["answer"]
     assert set(answered["excerpts"][0]) == {"text", "doc", "byline", "section", "paragraph", "score"}
     assert answered["excerpts"][0]["doc"] == "mongolia-defector-dilemma"
     assert answered["excerpts"][0]["byline"] == "The Diplomat, 2025-11-04"
     assert declined == {
         "question": "How do I bake sourdough bread at home?",
+        "status": "declined",
         "answered": False,
         "answer": "",
         "excerpts": [],
@@ -70,6 +71,14 @@ def test_eval_reports_figures_by_language_and_json(article_env, tmp_path):
                     "answerable": False,
                     "evidence": [],
                 },
+                {
+                    "id": "c",
+                    "lang": "en",
+                    "kind": "near",
+                    "question": "What was the name of the interpreter who defected?",
+                    "answerable": False,
+                    "evidence": [],
+                },
             ]
         ),
         encoding="utf-8",
@@ -77,9 +86,15 @@ def test_eval_reports_figures_by_language_and_json(article_env, tmp_path):
     text = citebot("eval", str(questions), env=article_env)
     assert text.returncode == 0, text.stderr
     assert "hit@3 1.000" in text.stdout and "zh  n=1" in text.stdout
+    assert "zh   answerable 1/0/0" in text.stdout and "en   near 0/1/0   far 0/0/1" in text.stdout
     report = json.loads(citebot("eval", "--json", str(questions), env=article_env).stdout)
     assert report["hit@1"] == 1.0 and report["off_topic_answered"] == 0
     assert report["by_language"]["zh"]["n"] == 1 and report["tradeoff"]
+    assert report["outcomes"]["all"] == {
+        "answerable": {"answered": 1, "related": 0, "declined": 0},
+        "near": {"answered": 0, "related": 1, "declined": 0},
+        "far": {"answered": 0, "related": 0, "declined": 1},
+    }
 
 
 def test_ask_limited_to_a_document_and_unknown_document(tmp_path):

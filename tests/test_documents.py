@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from citebot.index.corpus.documents import DocumentError, load_documents, read_document
@@ -74,3 +76,37 @@ def test_html_page_without_article_text_is_named(tmp_path):
     (tmp_path / "empty.html").write_text(app_shell, encoding="utf-8")
     with pytest.raises(DocumentError, match="empty.html"):
         read_document(tmp_path / "empty.html")
+
+
+def test_alias_bomb_in_front_matter_is_refused_quickly(tmp_path):
+    levels = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]\n" for i in range(1, 9))
+    (tmp_path / "bomb.md").write_text(f"---\nl0: &l0 [lol]\n{levels}title: *l8\n---\n\nBody.\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"bomb\.md.*aliases"):
+        load_documents(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "front, problem",
+    [
+        ("title: [a, list]", "'title' must be text, not list"),
+        ("title: {nested: map}", "'title' must be text, not dict"),
+        (f"title: {'长' * 301}", "'title' is 301 characters, the limit is 300"),
+        ("id: ../../etc/passwd", "not a simple slug"),
+        ("- just\n- a list", "must be a mapping"),
+    ],
+)
+def test_front_matter_fields_are_validated(tmp_path, front, problem):
+    (tmp_path / "doc.md").write_text(f"---\n{front}\n---\n\nBody text.\n", encoding="utf-8")
+    with pytest.raises(DocumentError, match=r"doc\.md.*" + re.escape(problem)):
+        load_documents(tmp_path)
+
+
+def test_scalar_front_matter_fields_become_text(tmp_path):
+    (tmp_path / "doc.md").write_text("---\ntitle: 1984\ndate: 2025-01-02\n---\n\nBody text.\n", encoding="utf-8")
+    info = read_document(tmp_path / "doc.md").info
+    assert (info.title, info.date) == ("1984", "2025-01-02")
+
+
+def test_file_names_that_are_not_slugs_become_slugs(tmp_path):
+    (tmp_path / "My Notes (draft).txt").write_text("A paragraph.\n", encoding="utf-8")
+    assert [d.id for d in load_documents(tmp_path)] == ["My-Notes-draft"]

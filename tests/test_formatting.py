@@ -157,6 +157,24 @@ def test_decline_speaks_the_readers_language(locale, question, says):
     assert says in parsed(message).text and question in parsed(message).text
 
 
+@pytest.mark.parametrize(
+    "locale, question, says",
+    [
+        ("en", "What was the interpreter called?", "do not say this directly"),
+        ("zh_Hans", "叛逃的译员叫什么名字?", "没有直接说明"),
+        ("ko", "망명한 통역사의 이름은 무엇인가요?", "직접적인 언급은 없습니다"),
+        ("mn", "Оргосон орчуулагчийн нэр хэн бэ?", "шууд дурдаагүй"),
+    ],
+)
+def test_related_reply_says_so_in_the_readers_language_then_quotes_the_closest_passages(locale, question, says):
+    passage = "一名随行译员前往韩国驻乌兰巴托大使馆寻求庇护。"
+    [message] = render_answer(i18n.translator(locale), Answer.related(question, (excerpt(passage),)))
+    result = parsed(message)
+    assert says in result.text.split("\n")[0]
+    assert f"<blockquote>{passage}</blockquote>" in message
+    assert "[1] 蒙古的逃亡者困境 (The Diplomat, 2025-11-04) — § 叛逃危机, ¶ 2" in result.text
+
+
 def test_declined_answer_has_no_quotes_and_names_the_question():
     [message] = render_answer(EN, Answer("How do I bake bread?", False))
     result = parsed(message)

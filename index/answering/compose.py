@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from citebot.index.answering import evidence
 from citebot.index.answering.answer import Answer, Excerpt
+from citebot.index.answering.relevance import RELATED_THRESHOLD, firm_threshold
 from citebot.index.answering.sentences import window_sentences
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.embedding import Embedder
@@ -36,19 +38,27 @@ def compose(
     question: str,
     retrieval: Retrieval,
     embedder: Embedder,
-    threshold: float,
+    threshold: float | None = None,
+    related_threshold: float = RELATED_THRESHOLD,
     sentence_vectors: Callable[[Chunk], np.ndarray | None] = lambda window: None,
 ) -> Answer:
-    """`sentence_vectors` gives the stored vectors of a window's sentences, or None to embed them now."""
-    if not retrieval.hits or not retrieval.relevance.answers(threshold):
+    """A firm answer when the best passage clearly answers and carries what was asked for; the
+    closest passages when they are about the question without clearly answering it; else a decline.
+
+    `threshold` overrides the firm-answer threshold calibrated for the question's language.
+    `sentence_vectors` gives the stored vectors of a window's sentences, or None to embed them now.
+    """
+    firm = firm_threshold(question) if threshold is None else threshold
+    if not retrieval.hits or not retrieval.relevance.answers(min(firm, related_threshold)):
         return Answer(question=question, answered=False)
+    excerpts = to_excerpts(retrieval)
+    if not retrieval.relevance.answers(firm):
+        return Answer.related(question, excerpts)
     window = retrieval.hits[0].window
-    return Answer(
-        question=question,
-        answered=True,
-        text=direct_answer(retrieval.query, window.text, embedder, sentence_vectors(window)),
-        excerpts=to_excerpts(retrieval),
-    )
+    text = direct_answer(retrieval.query, window.text, embedder, sentence_vectors(window))
+    if not evidence.check(question, text, retrieval.unmatched).firm:
+        return Answer.related(question, excerpts)
+    return Answer(question=question, answered=True, text=text, excerpts=excerpts)
 
 
 def direct_answer(query: np.ndarray, window: str, embedder: Embedder, vectors: np.ndarray | None = None) -> str:

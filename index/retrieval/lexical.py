@@ -52,6 +52,10 @@ class LexicalIndex:
         fields = {name for terms in field_terms for name in terms}
         self.fields = {name: BM25([terms.get(name, []) for terms in field_terms]) for name in fields}
 
+    def postings(self) -> dict[str, dict[str, list[tuple[int, int]]]]:
+        """field -> term -> [(row, count)], for terms the collection holds."""
+        return {name: bm25.postings for name, bm25 in self.fields.items()}
+
     def scores(self, query: dict[str, list[str]], size: int) -> np.ndarray:
         """Coverage of the query by each chunk, 0 to 1, summed over the fields the query uses."""
         total = np.zeros(size, dtype=np.float32)

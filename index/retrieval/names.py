@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
+from citebot.index.retrieval import mongolian
 from citebot.index.retrieval.korean import romanize
 
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
@@ -140,14 +142,37 @@ def passage_keys(text: str) -> list[str]:
 
 
 def question_keys(question: str) -> list[str]:
-    found: list[str] = []
+    return [key for name in question_names(question) for key in name.keys]
+
+
+@dataclass(frozen=True)
+class QuestionName:
+    keys: list[str]
+    text: str
+    start: int  # where in the question the name begins
+    words: int
+    capitalised: bool  # written with a capital (Latin, Cyrillic), not just a long hangul word
+
+
+def question_names(question: str) -> list[QuestionName]:
+    """Each name-like word run of a question with its keys: capitalised Latin or Cyrillic words, long hangul words."""
+    found: list[QuestionName] = []
     for match in _LATIN_NAME.finditer(question):
         words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
         if words:
-            found.extend(keys(" ".join(words)))
+            found.append(QuestionName(keys(" ".join(words)), " ".join(words), match.start(), len(words), True))
     for match in _CYRILLIC_NAME.finditer(question):
-        latin = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in match.group(0).lower())
-        found.extend(keys(re.sub(r"^[a-z]+\.\s*", "", latin)))
-    for word in _HANGUL_WORD.findall(question):
-        found.extend(keys(romanize_hangul(word)))
-    return found
+        stems = " ".join(mongolian.stem(word) for word in match.group(0).split())  # "Пхеньянтай" -> "пхеньян"
+        latin = "".join(CYRILLIC_TO_LATIN.get(ch, ch) for ch in stems)
+        found.append(
+            QuestionName(
+                keys(re.sub(r"^[a-z]+\.\s*", "", latin)),
+                match.group(0),
+                match.start(),
+                len(match.group(0).split()),
+                True,
+            )
+        )
+    for match in _HANGUL_WORD.finditer(question):
+        found.append(QuestionName(keys(romanize_hangul(match.group(0))), match.group(0), match.start(), 1, False))
+    return [name for name in found if name.keys]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
+from citebot.index.answering.evidence import Unmatched, unmatched
 from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
+from citebot.index.corpus.text import script_of
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.lexical import LexicalIndex
+from citebot.index.retrieval.neighbours import NEIGHBOURS, NeighbourReader
+from citebot.index.retrieval.prior import prior
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import query_terms
 from citebot.index.retrieval.translation import QueryTranslator
@@ -36,6 +40,7 @@ class Retrieval:
     hits: list[Hit]
     relevance: Relevance
     query: np.ndarray
+    unmatched: Unmatched = field(default_factory=Unmatched)  # what of the question the collection lacks
 
 
 class Reranker(Protocol):
@@ -52,6 +57,8 @@ class Searcher:
         self.lexical = LexicalIndex(stored.terms)
         self.paragraphs = short_paragraphs(stored.chunks)
         self.translator = QueryTranslator(stored.translation)
+        self.prior = prior(stored.chunks, stored.manifest.get("documents", []))
+        self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
 
     @property
     def generation(self) -> str:
@@ -59,13 +66,17 @@ class Searcher:
 
     def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
-        query = self.embed_query(question)
+        mongolian_words = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
+        query = self.embed_query(question, "".join(mongolian_words))
         dense = self.dense_scores(query)
-        lexical = self.lexical.scores(query_terms(question), len(self.chunks))
+        terms = query_terms(question)
+        if mongolian_words:
+            terms["zh"] = mongolian_words
+        lexical = self.lexical.scores(terms, len(self.chunks))
         mask = self.document_mask(doc)
         query_sparse = self.encode_sparse(question)
         sparse = self.sparse_cosines(self.stored.sparse, query_sparse, len(self.chunks))
-        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse
+        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse + self.prior
         wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
         hits: list[Hit] = []
         for row in np.argsort(-fused):
@@ -88,7 +99,12 @@ class Searcher:
             lexical,
             mask,
         )
-        return Retrieval(hits=hits[:k], relevance=relevance, query=query)
+        return Retrieval(
+            hits=hits[:k],
+            relevance=relevance,
+            query=query,
+            unmatched=unmatched(question, terms, self.lexical.postings()),
+        )
 
     def sentence_vectors(self, window: Chunk) -> np.ndarray | None:
         """The stored vectors of a window's sentences (None if the window is not from this index)."""
@@ -107,9 +123,9 @@ class Searcher:
         order = sorted(range(len(hits)), key=lambda i: -scores[i])
         return [replace(hits[i], score=scores[i]) for i in order]
 
-    def embed_query(self, question: str) -> np.ndarray:
+    def embed_query(self, question: str, reading: str = "") -> np.ndarray:
         """The question's embedding, averaged with that of its Chinese reading when it has one."""
-        reading = self.translator.translate(question)
+        reading = reading or self.translator.translate(question)
         vectors = self.embedder.embed_queries([question, reading] if reading else [question])
         mean = vectors.mean(axis=0)
         return mean / np.linalg.norm(mean)

@@ -18,7 +18,7 @@ import re
 from functools import lru_cache
 
 from citebot.index.corpus.text import script_of
-from citebot.index.retrieval import dates, entities, names
+from citebot.index.retrieval import dates, entities, mongolian, names
 from citebot.index.retrieval.korean import hangul_reading
 
 TERMS_VERSION = 3  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
@@ -133,8 +133,9 @@ def passage_terms(text: str) -> dict[str, list[str]]:
 def query_terms(question: str) -> dict[str, list[str]]:
     """The terms a question searches, by field: its own language's field, place ids and name keys."""
     script = script_of(question)
-    numbers = [w for w in latin_and_numbers(question) if w[0].isdigit()]
-    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(question)}
+    spelled = mongolian.numbers_as_digits(question) if script == "cyrillic" else question
+    numbers = [w for w in latin_and_numbers(spelled) if w[0].isdigit()]
+    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(spelled)}
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":

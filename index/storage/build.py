@@ -15,7 +15,9 @@ from citebot.index.answering.background import BACKGROUND
 from citebot.index.answering.sentences import encode_sentences
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import SUFFIXES, DocumentError, load_documents
-from citebot.index.retrieval.embedding import BATCH, Embedder, sparse_rows
+from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
+from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, sparse_rows
+from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
@@ -43,22 +45,29 @@ def passage_text(chunk: Chunk) -> str:
     return f"{chunk.section}: {chunk.text}" if chunk.section else chunk.text
 
 
-def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: Progress | None = None) -> BuildReport:
+def build_index(
+    data_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None = None,
+    limits: DocumentLimits = DEFAULT_LIMITS,
+) -> BuildReport:
     """Write a new generation beside the live one, then switch to it atomically."""
     report = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     report("reading", 0, 0)
-    documents = load_documents(data_dir)
+    documents = load_documents(data_dir, limits)
     if not documents:
         raise DocumentError(f"no documents ({', '.join('*' + s for s in SUFFIXES)}) in {data_dir}")
     report("reading", len(documents), len(documents))
     chunks = chunk_documents(documents)
-    live = live_index(index_dir, embedder.name)
+    live = live_index(index_dir, embedder)
     encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
     manifest = {
         "model": embedder.name,
+        "embedder_package": package_of(embedder),
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
         "terms": TERMS_VERSION,
@@ -83,7 +92,7 @@ def build_index(data_dir: Path, index_dir: Path, embedder: Embedder, progress: P
         background_vectors,
         sparse,
         background_sparse,
-        query_translation(live, manifest, terms),
+        query_translation(live, manifest, terms, embedder),
         sentences=encode_sentences(chunks, embedder, live.sentences.by_text(live.chunks) if live else {}),
     )
     store.activate(index_dir, generation)
@@ -113,15 +122,20 @@ class Encoding:
     terms: dict[str, list[str]]
 
 
-def live_index(index_dir: Path, model: str) -> store.StoredIndex | None:
-    """The live generation, if it was built the same way and so can lend its encodings."""
+def live_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
+    """The live generation, if it was built the same way and so can lend its encodings.
+
+    Loading verifies every file against its checksum, so a damaged generation lends nothing.
+    """
     try:
         live = store.load(index_dir)
     except (store.IndexMissing, store.IndexCorrupt):
         return None
     manifest = live.manifest
-    same_recipe = (manifest.get("model"), manifest.get("chunker"), manifest.get("terms")) == (
-        model,
+    recipe = ("model", "embedder_package", "chunker", "terms")
+    same_recipe = tuple(manifest.get(key) for key in recipe) == (
+        embedder.name,
+        package_of(embedder),
         CHUNKER_VERSION,
         TERMS_VERSION,
     )
@@ -179,11 +193,19 @@ def background_sparse_rows(live: store.StoredIndex | None, embedder: Embedder, b
     return sparse_rows(embedder, background) or SparseRows.empty()
 
 
-def query_translation(live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]]) -> dict:
-    """Translation tables for the collection's words, reused when the documents are unchanged."""
-    if live is not None and live.manifest.get("corpus_hash") == manifest["corpus_hash"]:
+def query_translation(
+    live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]], embedder: Embedder
+) -> dict:
+    """Translation tables for the collection's words (and their vectors for Mongolian readings),
+    reused when the documents are unchanged."""
+    if (
+        live is not None
+        and live.manifest.get("corpus_hash") == manifest["corpus_hash"]
+        and NEIGHBOURS in live.translation
+    ):
         return live.translation
-    return translation_tables(collection_vocabulary(terms))
+    vocabulary = collection_vocabulary(terms)
+    return {**translation_tables(vocabulary), NEIGHBOURS: neighbour_table(embedder, vocabulary)}
 
 
 def stack_sparse(encodings: list[Encoding]) -> SparseRows:

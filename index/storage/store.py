@@ -4,11 +4,19 @@ Layout of an index directory:
 
     generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
     generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
+    generations/<id>/background.npy  vectors of everyday passages, for abstention
+    generations/<id>/sparse.npz      latent terms of the chunks and of the background passages
     generations/<id>/translation.json  query translation tables for the collection's words
-    generations/<id>/sentences.npy   vectors of the windows' distinct sentences (memory-mapped)
+    generations/<id>/sentences.npy   vectors of the windows' distinct sentences, for the direct answer
     generations/<id>/sentence_rows.npz  which of those sentences each window holds
-    generations/<id>/manifest.json   written last: a generation without it is unfinished
+    generations/<id>/manifest.json   written last: a generation without it is unfinished; lists
+                                     every other file with its size and SHA-256, and is sealed
+                                     with a SHA-256 of its own
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
+
+To add a file to generations: write it in write_generation before the manifest (it is then listed
+and checksummed like every file there), add its name to REQUIRED_FILES, and decode it in
+_load_generation from the verified bytes with a shape check in `shapes`.
 """
 
 from __future__ import annotations
@@ -28,8 +36,9 @@ import numpy as np
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.sparse import SparseRows
+from citebot.index.storage import integrity, shapes
 
-FORMAT_VERSION = 3  # 3: sentence vectors for the direct answer
+FORMAT_VERSION = 4  # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
@@ -40,7 +49,7 @@ SENTENCE_VECTORS = "sentences.npy"
 SENTENCE_ROWS = "sentence_rows.npz"
 EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
 PROBED_LISTS = 32
-DATA_FILES = (VECTORS, BACKGROUND, SPARSE, CHUNKS, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
+REQUIRED_FILES = (VECTORS, CHUNKS, BACKGROUND, SPARSE, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
 
 
 class IndexMissing(FileNotFoundError):
@@ -48,7 +57,11 @@ class IndexMissing(FileNotFoundError):
 
 
 class IndexCorrupt(RuntimeError):
-    """The index on disk cannot be used; the message says why and how to fix it."""
+    """The index on disk cannot be used; the message says why (one line) and how to fix it."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = " ".join(reason.split())[:500]
+        super().__init__(f"{self.reason}; rebuild it with `citebot reindex`")
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,10 @@ def write_generation(
     if len(vectors) != len(chunks) or len(terms) != len(chunks) or len(sentences) != len(chunks):
         raise ValueError("vectors, chunks, terms and sentences must line up")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    target = Path(index_dir) / "generations" / f"{stamp}-{uuid.uuid4().hex[:8]}"
+    root = Path(index_dir) / "generations"
+    if (root.is_symlink() or root.exists()) and not root.is_dir():
+        root.unlink()  # damage: something else where the generations belong
+    target = root / f"{stamp}-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
     dense = dense_index(vectors)
     faiss.write_index(dense, str(target / VECTORS))
@@ -101,7 +117,7 @@ def write_generation(
     np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
     with open(target / SENTENCE_ROWS, "wb") as out:
         np.savez(out, offsets=sentences.offsets, rows=sentences.rows)
-    for name in DATA_FILES:
+    for name in REQUIRED_FILES:
         _fsync_file(target / name)
     full_manifest = {
         "format": FORMAT_VERSION,
@@ -109,8 +125,9 @@ def write_generation(
         "chunks": len(chunks),
         "dense_index": describe(dense),
         **manifest,
+        "files": integrity.file_entries(target, exclude=MANIFEST),
     }
-    _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
+    _write_synced(target / MANIFEST, json.dumps(integrity.seal(full_manifest), ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
 
@@ -164,6 +181,8 @@ def activate(index_dir: Path, generation: Path) -> None:
     index_dir = Path(index_dir)
     link = index_dir / "current"
     previous = Path(os.readlink(link)).name if link.is_symlink() else None
+    if link.is_dir() and not link.is_symlink():  # damage: os.replace cannot put a link over a directory
+        shutil.rmtree(link)
     temp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
     os.symlink(Path("generations") / generation.name, temp)
     os.replace(temp, link)
@@ -182,35 +201,40 @@ def prune(index_dir: Path, keep: set[str]) -> None:
 
 
 def load(index_dir: Path) -> StoredIndex:
-    """The live generation, checked for consistency; IndexMissing or IndexCorrupt otherwise."""
+    """The live generation, verified against its checksums and checked for shape.
+
+    IndexMissing if there is none; any damage, whatever it would otherwise raise, is IndexCorrupt.
+    """
     link = Path(index_dir) / "current"
     if not link.exists():
         raise IndexMissing(f"no index in {index_dir}: run `citebot reindex`")
     path = link.resolve()
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-        vectors = faiss.read_index(str(path / VECTORS))
-        rows = [json.loads(line) for line in (path / CHUNKS).read_text(encoding="utf-8").splitlines()]
-        background = np.load(path / BACKGROUND)
-        with np.load(path / SPARSE) as arrays:
-            sparse = SparseRows(arrays["indices"], arrays["weights"])
-            background_sparse = SparseRows(arrays["background_indices"], arrays["background_weights"])
-        translation = json.loads((path / TRANSLATION).read_text(encoding="utf-8"))
-        sentences = _load_sentences(path)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:
-        raise IndexCorrupt(f"index at {path} is unreadable ({exc}); rebuild it with `citebot reindex`") from exc
-    problem = (
-        _inconsistency(manifest, vectors, rows, background)
-        or _sparse_inconsistency(manifest, sparse, rows)
-        or _sentence_inconsistency(sentences, vectors, rows)
-    )
-    if problem:
-        raise IndexCorrupt(f"index at {path} is inconsistent: {problem}; rebuild it with `citebot reindex`")
-    terms = [row.pop("terms") for row in rows]
+        return _load_generation(path)
+    except (integrity.IntegrityError, shapes.ShapeError) as exc:
+        raise IndexCorrupt(f"index at {path} is damaged: {exc}") from exc
+    except Exception as exc:  # damage surfaces as any error of json, numpy or faiss
+        raise IndexCorrupt(f"index at {path} is damaged: {type(exc).__name__}: {exc}") from exc
+
+
+def _load_generation(path: Path) -> StoredIndex:
+    manifest_blob = (path / MANIFEST).read_bytes()
+    manifest = shapes.manifest(manifest_blob, FORMAT_VERSION)
+    integrity.check_seal(manifest)
+    blobs = integrity.read_verified(path, manifest.get("files"), REQUIRED_FILES)
+    dimension, count = manifest["dimension"], manifest["chunks"]
+    passages = len(manifest.get("background_passages", []))
+    vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
+    shapes.vectors(vectors, dimension, count)
+    chunks, terms = shapes.chunk_rows(blobs[CHUNKS], count)
+    background = shapes.background(blobs[BACKGROUND], dimension, passages)
+    sparse, background_sparse = shapes.sparse(blobs[SPARSE], manifest.get("sparse_dim", 0), count, passages)
+    translation = shapes.translation(blobs[TRANSLATION])
+    sentences = shapes.sentences(blobs[SENTENCE_VECTORS], blobs[SENTENCE_ROWS], dimension, count)
     return StoredIndex(
         manifest=manifest,
         vectors=vectors,
-        chunks=[Chunk(**row) for row in rows],
+        chunks=chunks,
         terms=terms,
         background=background,
         sparse=sparse,
@@ -219,40 +243,6 @@ def load(index_dir: Path) -> StoredIndex:
         path=path,
         sentences=sentences,
     )
-
-
-def _load_sentences(path: Path) -> SentenceVectors:
-    vectors = np.load(path / SENTENCE_VECTORS, mmap_mode="r")  # only the best window's rows are read
-    with np.load(path / SENTENCE_ROWS) as arrays:
-        return SentenceVectors(vectors, arrays["offsets"], arrays["rows"])
-
-
-def _inconsistency(manifest: dict, vectors: faiss.Index, rows: list[dict], background: np.ndarray) -> str | None:
-    if manifest.get("format") != FORMAT_VERSION:
-        return f"format {manifest.get('format')} is not {FORMAT_VERSION}"
-    if vectors.ntotal != len(rows) or manifest.get("chunks") != len(rows):
-        return f"{vectors.ntotal} vectors, {len(rows)} chunks, manifest says {manifest.get('chunks')}"
-    if vectors.d != manifest.get("dimension"):
-        return f"vectors have dimension {vectors.d}, manifest says {manifest.get('dimension')}"
-    if background.ndim != 2 or (background.size and background.shape[1] != vectors.d):
-        return f"background vectors have shape {background.shape}"
-    return None
-
-
-def _sparse_inconsistency(manifest: dict, sparse: SparseRows, rows: list[dict]) -> str | None:
-    if manifest.get("sparse_dim") and len(sparse) != len(rows):
-        return f"{len(sparse)} sparse rows for {len(rows)} chunks"
-    return None
-
-
-def _sentence_inconsistency(sentences: SentenceVectors, vectors: faiss.Index, rows: list[dict]) -> str | None:
-    if len(sentences) != len(rows) or sentences.offsets[-1] != len(sentences.rows):
-        return f"sentence rows for {len(sentences)} windows, {len(rows)} chunks"
-    if sentences.vectors.ndim != 2 or sentences.vectors.shape[1] != vectors.d:
-        return f"sentence vectors have shape {sentences.vectors.shape}"
-    if len(sentences.rows) and not 0 <= sentences.rows.min() <= sentences.rows.max() < len(sentences.vectors):
-        return "sentence rows point outside the sentence vectors"
-    return None
 
 
 def _write_synced(path: Path, text: str) -> None:

@@ -1,0 +1,183 @@
+"""Shape checks for what a generation's files decode to: each problem raised as a ShapeError.
+
+Checksums prove a file is what was written; these prove what was written is what readers expect,
+so that an index written by a buggy or older build fails at load time rather than mid-answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+
+from citebot.index.answering.sentences import SentenceVectors
+from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.sparse import TERMS_PER_TEXT, SparseRows
+
+_CHUNK_TYPES = {name: field.type for name, field in Chunk.__dataclass_fields__.items()}
+_OPTIONAL_CHUNK_KEYS = {"doc_byline"}
+SPARSE_KEYS = ("indices", "weights", "background_indices", "background_weights")
+
+
+class ShapeError(ValueError):
+    """A structure of the index does not have the shape or types its readers rely on."""
+
+
+def manifest(blob: bytes, format_version: int) -> dict:
+    data = json.loads(blob.decode("utf-8"))
+    _require(isinstance(data, dict), "manifest.json is not a JSON object")
+    _require(data.get("format") == format_version, f"format {data.get('format')!r} is not {format_version}")
+    for key, minimum in (("dimension", 1), ("chunks", 0), ("sparse_dim", 0)):
+        _require(_is_int(data.get(key, 0)) and data.get(key, 0) >= minimum, f"manifest {key} is not a count")
+    _require(isinstance(data.get("model"), str), "manifest model is not text")
+    _require(_is_text_list(data.get("background_passages", [])), "manifest background_passages is not a text list")
+    documents = data.get("documents", [])
+    _require(
+        isinstance(documents, list) and all(_is_document(d) for d in documents),
+        "manifest documents are not a list of documents",
+    )
+    return data
+
+
+def chunk_rows(blob: bytes, expected: int) -> tuple[list[Chunk], list[dict[str, list[str]]]]:
+    chunks, terms = [], []
+    for number, line in enumerate(blob.decode("utf-8").splitlines()):
+        row = json.loads(line)
+        _require(isinstance(row, dict), f"chunks.jsonl row {number + 1} is not an object")
+        problem = _chunk_problem(row, number)
+        _require(problem is None, f"chunks.jsonl row {number + 1}: {problem}")
+        terms.append(row.pop("terms"))
+        chunks.append(Chunk(**row))
+    _require(len(chunks) == expected, f"{len(chunks)} chunks, the manifest says {expected}")
+    return chunks, terms
+
+
+def _chunk_problem(row: dict, number: int) -> str | None:
+    keys = set(row) - {"terms"}
+    missing = set(_CHUNK_TYPES) - _OPTIONAL_CHUNK_KEYS - keys
+    if missing or "terms" not in row:
+        return f"missing {', '.join(sorted(missing | ({'terms'} - set(row))))}"
+    if keys - set(_CHUNK_TYPES):
+        return f"unexpected {', '.join(sorted(keys - set(_CHUNK_TYPES)))}"
+    for key in keys:
+        wanted = int if _CHUNK_TYPES[key] == "int" else str
+        if not isinstance(row[key], wanted) or isinstance(row[key], bool):
+            return f"{key} is not {wanted.__name__}"
+    if row["id"] != number:
+        return f"id {row['id']} out of order"
+    if not (isinstance(row["terms"], dict) and all(_is_text_list(v) for v in row["terms"].values())):
+        return "terms are not lists of words by field"
+    return None
+
+
+def vectors(index, dimension: int, count: int) -> None:
+    _require(index.d == dimension, f"vectors have dimension {index.d}, the manifest says {dimension}")
+    _require(index.ntotal == count, f"{index.ntotal} vectors for {count} chunks")
+
+
+def background(blob: bytes, dimension: int, passages: int) -> np.ndarray:
+    array = np.load(io.BytesIO(blob), allow_pickle=False)
+    _require(
+        array.dtype == np.float32 and array.shape == (passages, dimension),
+        f"background vectors are {array.dtype} {array.shape}, expected float32 ({passages}, {dimension})",
+    )
+    _require(bool(np.isfinite(array).all()), "background vectors hold NaN or infinity")
+    return array
+
+
+def sparse(blob: bytes, sparse_dim: int, chunks: int, passages: int) -> tuple[SparseRows, SparseRows]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        _require(sorted(arrays.files) == sorted(SPARSE_KEYS), f"sparse.npz holds {sorted(arrays.files)}")
+        loaded = {key: arrays[key] for key in SPARSE_KEYS}
+    rows = (
+        _sparse_rows(loaded["indices"], loaded["weights"], sparse_dim, chunks if sparse_dim else 0, "chunk"),
+        _sparse_rows(
+            loaded["background_indices"],
+            loaded["background_weights"],
+            sparse_dim,
+            passages if sparse_dim else 0,
+            "background",
+        ),
+    )
+    return rows
+
+
+def _sparse_rows(indices: np.ndarray, weights: np.ndarray, sparse_dim: int, count: int, what: str) -> SparseRows:
+    shape = (count, TERMS_PER_TEXT)
+    _require(indices.dtype == np.int32 and indices.shape == shape, f"{what} latent term indices are {indices.shape}")
+    _require(weights.dtype == np.float32 and weights.shape == shape, f"{what} latent term weights are {weights.shape}")
+    _require(bool(((indices >= -1) & (indices < max(sparse_dim, 1))).all()), f"{what} latent term index out of range")
+    _require(bool(np.isfinite(weights).all()), f"{what} latent term weights hold NaN or infinity")
+    return SparseRows(indices, weights)
+
+
+def sentences(vectors_blob: bytes, rows_blob: bytes, dimension: int, windows: int) -> SentenceVectors:
+    vectors = np.load(io.BytesIO(vectors_blob), allow_pickle=False)
+    _require(
+        vectors.dtype == np.float32 and vectors.ndim == 2 and vectors.shape[1] == dimension,
+        f"sentence vectors are {vectors.dtype} {vectors.shape}, expected float32 (n, {dimension})",
+    )
+    _require(bool(np.isfinite(vectors).all()), "sentence vectors hold NaN or infinity")
+    with np.load(io.BytesIO(rows_blob), allow_pickle=False) as arrays:
+        _require(sorted(arrays.files) == ["offsets", "rows"], f"sentence_rows.npz holds {sorted(arrays.files)}")
+        offsets, rows = arrays["offsets"], arrays["rows"]
+    _require(offsets.ndim == 1 and len(offsets) == windows + 1, f"sentence offsets for {len(offsets) - 1} windows")
+    _require(offsets[0] == 0 and bool((np.diff(offsets) >= 0).all()) and offsets[-1] == len(rows), "sentence offsets")
+    _require(bool(((rows >= 0) & (rows < len(vectors))).all()), "sentence rows point outside the sentence vectors")
+    return SentenceVectors(vectors, offsets.astype(np.int64), rows.astype(np.int64))
+
+
+def translation(blob: bytes) -> dict:
+    tables = json.loads(blob.decode("utf-8"))
+    _require(
+        isinstance(tables, dict) and {"phrases", "readings"} <= set(tables) <= {"phrases", "readings", "neighbours"},
+        "translation.json is not {phrases, readings, neighbours}",
+    )
+    _neighbour_table(tables.get("neighbours", {}))
+    for name, table in ((k, v) for k, v in tables.items() if k != "neighbours"):
+        _require(
+            isinstance(table, dict) and all(_is_text_list(v) for v in table.values()),
+            f"translation {name} is not a table of word lists",
+        )
+    return tables
+
+
+def _neighbour_table(table: object) -> None:
+    """The Mongolian neighbour table: words and their float16 vectors and hubness, base64-packed."""
+    _require(isinstance(table, dict), "translation neighbours is not a table")
+    assert isinstance(table, dict)
+    words, dim = table.get("words", []), table.get("dim", 0)
+    _require(_is_text_list(words) and _is_int(dim), "translation neighbours words or dim malformed")
+    if not words:
+        return
+    for key, size in (("vectors", len(words) * dim * 2), ("hubness", len(words) * 2)):
+        packed = table.get(key)
+        _require(
+            isinstance(packed, str) and len(base64.b64decode(packed, validate=True)) == size,
+            f"translation neighbours {key} do not match {len(words)} words",
+        )
+
+
+def _is_document(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("id"), str)
+        and isinstance(entry.get("title"), str)
+        and _is_int(entry.get("chunks", 0))
+        and all(isinstance(v, str) for k, v in entry.items() if k != "chunks")
+    )
+
+
+def _is_text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _require(condition: bool, problem: str) -> None:
+    if not condition:
+        raise ShapeError(problem)
