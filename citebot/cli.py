@@ -121,7 +121,13 @@ def reindex() -> None:
     settings = load_settings()
     try:
         embedder = make_embedder(settings.embedding_backend, settings.embedding_model)
-        report = build_index(settings.data_dir, settings.index_dir, embedder, progress=TerminalProgress(), limits=settings.document_limits())
+        report = build_index(
+            settings.data_dir,
+            settings.index_dir,
+            embedder,
+            progress=TerminalProgress(),
+            limits=settings.document_limits(),
+        )
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(

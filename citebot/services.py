@@ -19,6 +19,10 @@ def open_library(settings: Settings, progress: Progress | None = None) -> Librar
 
         reranker = CrossEncoderReranker(settings.reranker_model)
     return Library.open(
-        settings.data_dir, settings.index_dir, embedder, reranker=reranker, progress=progress or StageLog(),
+        settings.data_dir,
+        settings.index_dir,
+        embedder,
+        reranker=reranker,
+        progress=progress or StageLog(),
         limits=settings.document_limits(),
     )

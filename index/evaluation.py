@@ -78,7 +78,13 @@ def first_hit(texts: list[str], evidence: tuple[str, ...]) -> int | None:
 
 def run_case(library: Library, case: Case) -> Outcome:
     retrieval = library.retrieve(case.question)
-    answer = compose(case.question, retrieval, library.embedder, library.threshold)
+    answer = compose(
+        case.question,
+        retrieval,
+        library.embedder,
+        library.threshold,
+        sentence_vectors=library.searcher.sentence_vectors,
+    )
     retrieved = [h.chunk.text for h in retrieval.hits]
     shown = [e.text for e in answer.excerpts]
     return Outcome(

@@ -124,7 +124,7 @@ class Library:
             with_context = searcher.search(f"{context.strip()} {question}"[:MAX_QUESTION_CHARS], k=k, doc=doc)
             if with_context.relevance.score > retrieval.relevance.score:
                 retrieval = with_context
-        return compose(question, retrieval, self.embedder, self.threshold, searcher.sentence_vectors)
+        return compose(question, retrieval, self.embedder, self.threshold, sentence_vectors=searcher.sentence_vectors)
 
     def documents(self) -> list[DocumentInfo]:
         fields = DocumentInfo.__dataclass_fields__
