@@ -99,6 +99,9 @@ FLUSH_SECONDS = 5.0
 FOLLOW_UP_FLUSH_SECONDS = 0.5
 
 
+INTERACTIVE_BUSY_TIMEOUT_MS = 250
+
+
 class QuestionLogUnavailable(RuntimeError):
     """The question log cannot be opened; the message says where and why."""
 
@@ -165,6 +168,9 @@ class QuestionLog:
         so that a write waiting for a lock never holds up a read, nor an answer."""
         try:
             self._db = await connect(self.path)
+            # Reads never wait for a writer (WAL); the only writes on this connection are the
+            # interactive ones (button state, notices), which give up quickly rather than delay an answer.
+            await self._db.execute(f"PRAGMA busy_timeout={INTERACTIVE_BUSY_TIMEOUT_MS}")
             self._db_inode = inode_of(self.path)
             self._writes = WriteBehind(self.path, functools.partial(connect, self.path, WRITE_BUSY_TIMEOUT_SECONDS))
             await self._writes.start()
@@ -199,6 +205,9 @@ class QuestionLog:
         if self._db is not None and inode_of(self.path) not in (self._db_inode, None):
             await self._db.close()
             self._db = await connect(self.path)
+            # Reads never wait for a writer (WAL); the only writes on this connection are the
+            # interactive ones (button state, notices), which give up quickly rather than delay an answer.
+            await self._db.execute(f"PRAGMA busy_timeout={INTERACTIVE_BUSY_TIMEOUT_MS}")
             self._db_inode = inode_of(self.path)
         return self.db
 

@@ -16,6 +16,7 @@ class CountingEmbedder:
 
     def __init__(self, real) -> None:
         self.real, self.name, self.dim, self.sparse_dim = real, real.name, real.dim, real.sparse_dim
+        self.package = real.package  # the same model: an index it built is one this embedder may read
         self.calls = 0
 
     def embed_queries(self, texts):

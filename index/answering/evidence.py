@@ -81,6 +81,12 @@ _CN_COUNT = re.compile(
     r"[两二三四五六七八九十百千万亿半]+\s*(?:名|个|项|年|月|日|天|周|倍|人|次|位|省|国|万|亿|成)"
     r"|一\s*(?:半|倍|天|周)|[一二三四五六七八九十]+\s*(?:年|月|世纪)"
 )
+# Documents in English write small numbers as words ("bake it for forty minutes").
+_EN_COUNT = re.compile(
+    r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|half)\b",
+    re.IGNORECASE,
+)
 _MONEY = re.compile(r"美元|韩元|欧元|日元|人民币|图格里克|\d\s*元|[$€₩₮]|dollars?|won\b|төгрөг|доллар|달러|원\b")
 _DATE = re.compile(
     r"\d{4}|\d+\s*(?:年|月|日|世纪)|[一二三四五六七八九十两]+\s*(?:年|个月|周|天)(?:前|后|来|间)"
@@ -104,13 +110,13 @@ def asked_fact(question: str) -> str | None:
 
 
 def carries(kind: str | None, answer: str) -> bool:
-    """Whether a (Chinese) direct answer holds a fact of this kind."""
+    """Whether a direct answer holds a fact of this kind."""
     if kind in (None, YES_NO):
         return True
     if kind == DATE:
         return bool(_DATE.search(answer))
     if kind == NUMBER:
-        return bool(_DIGIT.search(answer) or _CN_COUNT.search(answer))
+        return bool(_DIGIT.search(answer) or _CN_COUNT.search(answer) or _EN_COUNT.search(answer))
     if kind == AMOUNT:
         return bool(_MONEY.search(answer))
     from citebot.index.retrieval import entities
