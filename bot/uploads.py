@@ -7,7 +7,6 @@ the data directory that can be undone if the rebuild that follows fails.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -24,12 +23,10 @@ from citebot.index.corpus.documents import (
     read_document,
     split_front_matter,
 )
+from citebot.index.corpus.ids import InvalidDocumentId, id_from_file_name
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
-MAX_ID_CHARS = 100
-_NOT_SLUG = re.compile(r"[^\w.-]+")
-_SLUG = re.compile(r"\w[\w.-]*")
 
 
 class UploadRefused(ValueError):
@@ -50,10 +47,10 @@ class Upload:
 
 def document_id_for(file_name: str) -> str:
     """The document id a file name gives: its stem, other characters turned into '-'."""
-    slug = re.sub(r"\.{2,}", ".", _NOT_SLUG.sub("-", PurePath(file_name).stem).strip("-."))
-    if not slug or len(slug) > MAX_ID_CHARS or not _SLUG.fullmatch(slug) or slug.lower() == "readme":
-        raise UploadRefused("bad_id", f"“{file_name}” gives no simple id")
-    return slug
+    try:
+        return id_from_file_name(PurePath(file_name).stem)
+    except InvalidDocumentId as error:
+        raise UploadRefused("bad_id", f"“{file_name}” gives no simple id") from error
 
 
 def check_announced(file_name: str | None, size: int | None) -> tuple[str, str]:
