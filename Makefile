@@ -32,6 +32,9 @@ lint: $(VENV)/.installed-test
 eval: $(VENV)/.installed
 	$(BIN)/citebot eval eval/dev.jsonl
 	$(BIN)/citebot eval eval/tuning.jsonl
+	$(BIN)/citebot eval eval/tuning-extra.jsonl
+	@echo '--- fresh held-out set (nothing is fitted on it: report it, never tune on it)'
+	$(BIN)/citebot eval eval/heldout.jsonl
 
 bench: $(VENV)/.installed
 	$(BIN)/citebot bench eval/dev.jsonl
