@@ -16,16 +16,7 @@ from tests.support import write_small_corpus
 
 async def test_run_builds_the_index_answers_and_stops_cleanly(tmp_path):
     with BotApiStub() as stub:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
-        env.update(
-            {
-                "TELEGRAM_BOT_TOKEN": stub.token,
-                "TELEGRAM_API_BASE_URL": stub.base_url,
-                "CITEBOT_DATA_DIR": str(write_small_corpus(tmp_path / "data")),
-                "CITEBOT_INDEX_DIR": str(tmp_path / "index"),
-                "CITEBOT_DB_PATH": str(tmp_path / "questions.sqlite3"),
-            }
-        )
+        env = run_env(stub, tmp_path)
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "citebot"), "run"],
             env=env,
