@@ -111,7 +111,7 @@ class Handlers:
         self.library = library
         self.store = store
         self.admin_user_ids = frozenset(settings.admin_user_ids)
-        self.languages = ReaderLanguages(store)
+        self.languages = ReaderLanguages(store, self.admin_user_ids)
         self.interactions = Interactions(store)
         self.fair_use = FairUse(settings.user_rate_limit, self.admin_user_ids)
         self.admin = AdminCommands(library, self.interactions, settings, self.texts)
