@@ -285,16 +285,22 @@ def answer_blocks(
     if direct:  # not found verbatim in any quote: say it first, on its own
         blocks.insert(0, (Span(direct),))
     if not answer.answered:  # related: the passages are about the question but do not clearly answer it
-        blocks.insert(0, (Span(t.gettext("The documents do not say this directly; the closest passages:")),))
+        blocks.insert(0, (Span(closest_passages_text(t)),))
     if verbatim_note:
         blocks.append(verbatim_note_block(t, documents.get(answer.excerpts[0].doc)))
     return blocks
 
 
+def closest_passages_text(t: Translator) -> str:
+    """Plain text: what introduces passages that are about a question but do not clearly answer it."""
+    return t.gettext("The documents do not say this directly; the closest passages:")
+
+
 def needs_verbatim_note(t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo]) -> bool:
-    """Whether the quotes are in a language other than the reader's (so they may expect a translation)."""
+    """Whether the quotes (of an answer or of the closest passages) are in a language other than the
+    reader's, so they may expect a translation."""
     languages = {documents[e.doc].language.split("-")[0] for e in answer.excerpts if e.doc in documents}
-    return answer.answered and any(language and language != t.document_language for language in languages)
+    return answer.shows_excerpts and any(language and language != t.document_language for language in languages)
 
 
 def verbatim_note_block(t: Translator, doc: DocumentInfo | None) -> Block:
