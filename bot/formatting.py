@@ -534,25 +534,8 @@ def reindex_refused_text(t: Translator) -> str:
     return escape(t.gettext("Only the bot's administrators can rebuild the index."))
 
 
-def reindex_started_text(t: Translator) -> str:
-    return escape(
-        t.gettext(
-            "Rebuilding the index… I keep answering questions from the current index meanwhile "
-            "and will tell you when the new one is live."
-        )
-    )
-
-
 def reindex_running_text(t: Translator) -> str:
     return escape(t.gettext("A rebuild is already running. I'll tell you when it is done."))
-
-
-def reindex_done_text(t: Translator, documents: int, chunks: int, seconds: float) -> str:
-    return t.ngettext(
-        "The new index is live: <b>%(documents)d</b> document, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
-        "The new index is live: <b>%(documents)d</b> documents, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
-        documents,
-    ) % {"documents": documents, "chunks": chunks, "seconds": f"{seconds:.1f}"}
 
 
 def reindex_failed_text(t: Translator, problem: str | None = None) -> str:

@@ -301,11 +301,6 @@ class Handlers:
             logger.exception("Could not log a question")
             return None
 
-    async def refuse_reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
-        await reply_html(update.effective_message, [formatting.reindex_refused_text(await self.texts(update))])
-
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and is_transient(context.error):
             logger.debug("Polling failed: %s", context.error)  # logged once per outage by the poller
