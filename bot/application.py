@@ -32,6 +32,7 @@ from . import i18n
 from .handlers import DocumentLibrary, Handlers
 from .i18n import N_, Translator
 from .resilience import OutageLog, ResilientRateLimiter, is_transient, retry_until_done
+from .shutdown import GracefulStop, StoppableApplication
 from .store import QuestionLog
 
 logger = logging.getLogger(__name__)
@@ -170,18 +171,26 @@ def build_application(
     *,
     owns_store: bool = False,
     read_timeout: float | None = None,
+    graceful_stop: GracefulStop | None = None,
 ) -> Application:
-    """The bot. With `owns_store`, the question log is opened on start-up and closed on shutdown."""
+    """The bot. With `owns_store`, the question log is opened on start-up and closed on shutdown;
+    with `graceful_stop`, SIGINT and SIGTERM stop it within bounds."""
     handlers = Handlers(library, store, settings)
     builder = (
         ApplicationBuilder()
+        .application_class(StoppableApplication)
         .token(require_token(settings))
         .concurrent_updates(True)
         .rate_limiter(ResilientRateLimiter())
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .get_updates_request(PollingRequest())
         .post_init(
-            functools.partial(start_up, store=store if owns_store else None, admin_user_ids=settings.admin_user_ids)
+            functools.partial(
+                start_up,
+                store=store if owns_store else None,
+                admin_user_ids=settings.admin_user_ids,
+                graceful_stop=graceful_stop,
+            )
         )
     )
     if owns_store:
@@ -197,8 +206,15 @@ def build_application(
     return application
 
 
-async def start_up(application: Application, store: QuestionLog | None, admin_user_ids: Iterable[int]) -> None:
-    """post_init: the question log (if the application owns it), then the command menus."""
+async def start_up(
+    application: Application,
+    store: QuestionLog | None,
+    admin_user_ids: Iterable[int],
+    graceful_stop: GracefulStop | None = None,
+) -> None:
+    """post_init: the stop signals, the question log (if the application owns it), the command menus."""
+    if graceful_stop is not None:
+        graceful_stop.install(application)
     if store is not None:
         await store.open()
     await register_commands(application, admin_user_ids)
@@ -233,8 +249,17 @@ def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
     require_token(settings)
     if library is None:
         library = open_library(settings)
-    application = build_application(settings, library, QuestionLog(settings.db_path), owns_store=True)
+    application = build_application(
+        settings,
+        library,
+        QuestionLog(settings.db_path),
+        owns_store=True,
+        graceful_stop=GracefulStop(library.abandon_builds),
+    )
     application.run_polling(
-        timeout=timedelta(seconds=POLL_TIMEOUT_SECONDS), allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1
+        timeout=timedelta(seconds=POLL_TIMEOUT_SECONDS),
+        allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=-1,
+        stop_signals=None,  # GracefulStop handles them, with bounds
     )
     logger.info("Bot stopped")

@@ -47,6 +47,7 @@ class Library:
         self._searcher: Searcher | None = None
         self._unloadable: str | None = None
         self._build_lock = threading.Lock()
+        self._stop_building = threading.Event()
         self.answers = AnswerCache()
 
     @classmethod
@@ -135,11 +136,17 @@ class Library:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report = build_index(self.data_dir, self.index_dir, self.embedder, progress, self.limits)
+            report = build_index(
+                self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building
+            )
             self._load()
             return report
         finally:
             self._build_lock.release()
+
+    def abandon_builds(self) -> None:
+        """Stops a running rebuild at its next checkpoint and refuses new ones; answering goes on."""
+        self._stop_building.set()
 
     def _load(self) -> None:
         stored = store.load(self.index_dir)
