@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from http import HTTPStatus
@@ -109,14 +111,18 @@ async def register_commands(application: Application, admin_user_ids: Iterable[i
     left as they were (they are a convenience; every command also works typed)."""
     bot = application.bot
 
-    async def set_menus() -> None:
-        for language_code, t in menu_languages():
-            for commands, scope in (
-                (PRIVATE_COMMANDS, BotCommandScopeDefault()),
-                (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-                (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
-            ):
-                await bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
+    async def set_menus() -> None:  # all at once: each is a round trip, and start-up waits for them
+        await asyncio.gather(
+            *(
+                bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
+                for language_code, t in menu_languages()
+                for commands, scope in (
+                    (PRIVATE_COMMANDS, BotCommandScopeDefault()),
+                    (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+                    (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+                )
+            )
+        )
 
     try:
         await retry_until_done(
@@ -249,6 +255,8 @@ def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
     require_token(settings)
     if library is None:
         library = open_library(settings)
+    # While python-telegram-bot connects and registers the menus, not after the first question came.
+    threading.Thread(target=library.warm_up, name="warm-up", daemon=True).start()
     application = build_application(
         settings,
         library,

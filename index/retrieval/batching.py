@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from citebot.index.retrieval.embedding import BATCH, Embedder
+from citebot.index.retrieval.embedding import BATCH, Embedder, package_of
 from citebot.index.retrieval.sparse import SparseRows
 
 MAX_TEXTS_PER_PASS = 64
@@ -35,6 +35,7 @@ class SharedModel:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.name = embedder.name
+        self.package = package_of(embedder)
         self.dim = embedder.dim
         self.sparse_dim = int(getattr(embedder, "sparse_dim", 0))
         self._model = threading.Lock()
