@@ -21,7 +21,12 @@ from citebot.index.storage.build import BuildReport, Progress, build_index
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
 # One question per script the readers ask in: each loads what its language needs on first use.
-WARM_UP_QUESTIONS = ("What is this about?", "这是关于什么的？", "Энэ юуны тухай вэ?", "이것은 무엇에 관한 것입니까?")
+WARM_UP_QUESTIONS = (
+    "Who is this about, and where did it happen?",
+    "这件事是谁在哪里说的？",
+    "Энэ хэний тухай, хаана болсон бэ?",
+    "이것은 누구에 관한 것이고 어디에서 일어났습니까?",
+)
 
 
 class ReindexInProgress(RuntimeError):
