@@ -17,7 +17,7 @@ from telegram.ext import Application
 logger = logging.getLogger(__name__)
 RT = TypeVar("RT")
 
-IN_FLIGHT_GRACE_SECONDS = 5.0  # then work still running is cancelled, so the question log can flush
+IN_FLIGHT_GRACE_SECONDS = 4.0  # then work still running is cancelled, leaving the question log 3 s to flush
 STOP_LIMIT_SECONDS = 9.5  # then the process exits even if something cannot be stopped
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -13,8 +13,8 @@ import numpy as np
 from citebot.index.retrieval.embedding import BATCH, Embedder
 from citebot.index.retrieval.sparse import SparseRows
 
-# Whole multiples of the embedder's batch, so the vectors are exactly those of one big call.
-TEXTS_PER_CHECKPOINT = BATCH * 2
+# The embedder's own batch, so the vectors are exactly those of one big call.
+TEXTS_PER_CHECKPOINT = BATCH
 
 
 class BuildAbandoned(RuntimeError):
