@@ -33,7 +33,12 @@ def test_a_question_during_a_rebuild_is_answered_before_the_rebuild_ends():
     shared = SharedModel(embedder())
     passages = [f"Passage {n}: the delegation discussed heating plant number {n} in district {n}." for n in range(480)]
     finished: list[str] = []
-    rebuild = threading.Thread(target=lambda: (shared.embed_passages(passages), finished.append("rebuild")))
+
+    def rebuild_index() -> None:
+        shared.embed_passages(passages)
+        finished.append("rebuild")
+
+    rebuild = threading.Thread(target=rebuild_index)
     rebuild.start()
     time.sleep(0.3)  # the rebuild holds the model, batch after batch
     shared.embed_queries(["Why did North Korea recall its ambassador?"])
