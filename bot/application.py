@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import logging
@@ -12,16 +11,7 @@ from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScopeAllGroupChats,
-    BotCommandScopeAllPrivateChats,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-    LinkPreviewOptions,
-    Update,
-)
+from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
@@ -30,9 +20,8 @@ from telegram.request import HTTPXRequest
 from citebot.services import open_library
 from citebot.settings import Settings
 
-from . import i18n
 from .handlers import DocumentLibrary, Handlers
-from .i18n import N_, Translator
+from .menus import ChosenLocale, register_commands
 from .resilience import OutageLog, ResilientRateLimiter, is_transient, retry_until_done
 from .shutdown import GracefulStop, StoppableApplication
 from .store import QuestionLog
@@ -41,26 +30,6 @@ logger = logging.getLogger(__name__)
 
 POLL_TIMEOUT_SECONDS = 10
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
-COMMAND_REGISTRATION_DEADLINE_SECONDS = 30.0
-# (command, description): descriptions are translated per menu language when registered.
-PRIVATE_COMMANDS = (
-    ("start", N_("What this bot does")),
-    ("help", N_("What I know and how to ask")),
-    ("sources", N_("The documents I answer from")),
-    ("lang", N_("Change the language I reply in")),
-)
-GROUP_COMMANDS = (
-    ("ask", N_("Ask a question about the documents")),
-    ("help", N_("What I know and how to ask")),
-    ("sources", N_("The documents I answer from")),
-    ("lang", N_("Change the language I reply in")),
-)
-ADMIN_COMMANDS = (
-    *PRIVATE_COMMANDS,
-    ("reindex", N_("Rebuild the search index")),
-    ("stats", N_("How the bot is doing")),
-    ("remove", N_("Remove a document")),
-)
 
 
 class MissingTokenError(RuntimeError):
@@ -91,54 +60,6 @@ def file_url_for(base_url: str) -> str | None:
     """The Bot API file URL that goes with a base URL such as http://host:8081/bot."""
     head, found, tail = base_url.rpartition("/bot")
     return f"{head}/file/bot{tail}" if found else None
-
-
-def menu(commands: Iterable[tuple[str, str]], t: Translator) -> list[BotCommand]:
-    return [BotCommand(command, t.gettext(description)) for command, description in commands]
-
-
-def menu_languages() -> list[tuple[str | None, Translator]]:
-    """(Telegram language_code, translator): English is the menu for every other language."""
-    return [(None, i18n.translator(i18n.ENGLISH))] + [
-        (i18n.DOCUMENT_LANGUAGES[locale], i18n.translator(locale)) for locale in i18n.TRANSLATED_LOCALES
-    ]
-
-
-async def register_commands(application: Application, admin_user_ids: Iterable[int]) -> None:
-    """Command menus: one for private chats, one for groups, and /reindex for each admin.
-
-    Telegram being unreachable does not stop the bot: the menus are retried for a while, then
-    left as they were (they are a convenience; every command also works typed)."""
-    bot = application.bot
-
-    async def set_menus() -> None:  # all at once: each is a round trip, and start-up waits for them
-        await asyncio.gather(
-            *(
-                bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
-                for language_code, t in menu_languages()
-                for commands, scope in (
-                    (PRIVATE_COMMANDS, BotCommandScopeDefault()),
-                    (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-                    (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
-                )
-            )
-        )
-
-    try:
-        await retry_until_done(
-            set_menus, "Registering the command menus", deadline=COMMAND_REGISTRATION_DEADLINE_SECONDS
-        )
-    except TelegramError as error:
-        logger.warning("Could not register the command menus (%s); the commands still work", error)
-        return
-    for language_code, t in menu_languages():
-        for admin_id in sorted(admin_user_ids):
-            try:
-                await bot.set_my_commands(
-                    menu(ADMIN_COMMANDS, t), scope=BotCommandScopeChat(chat_id=admin_id), language_code=language_code
-                )
-            except TelegramError as error:
-                logger.warning("Could not set the admin command menu for user %s: %s", admin_id, error)
 
 
 class PollingRequest(HTTPXRequest):
@@ -195,6 +116,7 @@ def build_application(
                 start_up,
                 store=store if owns_store else None,
                 admin_user_ids=settings.admin_user_ids,
+                chosen_locale=store.reader_locale,
                 graceful_stop=graceful_stop,
             )
         )
@@ -216,14 +138,16 @@ async def start_up(
     application: Application,
     store: QuestionLog | None,
     admin_user_ids: Iterable[int],
+    chosen_locale: ChosenLocale | None = None,
     graceful_stop: GracefulStop | None = None,
 ) -> None:
-    """post_init: the stop signals, the question log (if the application owns it), the command menus."""
+    """post_init: the stop signals, the question log (if the application owns it), then the command
+    menus (an admin's in the language they chose with /lang, read through `chosen_locale`)."""
     if graceful_stop is not None:
         graceful_stop.install(application)
     if store is not None:
         await store.open()
-    await register_commands(application, admin_user_ids)
+    await register_commands(application.bot, admin_user_ids, chosen_locale)
     logger.info("Bot @%s is polling for updates", application.bot.username)
 
 

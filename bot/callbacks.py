@@ -36,15 +36,16 @@ def citation_key(excerpt: Excerpt) -> str:
 
 
 def shown_excerpts(answer: Answer) -> list[Excerpt]:
-    """The excerpts the answer message showed (the layout drops weak ones): "More" starts after them."""
-    return formatting.shown_excerpts(answer.excerpts) if answer.answered else []
+    """The excerpts the reply showed, an answer's or the closest passages (the layout drops weak
+    ones): "More" starts after them."""
+    return formatting.shown_excerpts(answer.excerpts) if answer.shows_excerpts else []
 
 
 def fresh_excerpts(answer: Answer, shown: Sequence[str], count: int = MORE_PER_PRESS) -> list[Excerpt]:
     """The best excerpts of `answer` not shown yet, one per paragraph."""
     seen = set(shown)
     fresh = []
-    for excerpt in answer.excerpts if answer.answered else ():
+    for excerpt in answer.excerpts if answer.shows_excerpts else ():
         if citation_key(excerpt) not in seen:
             seen.add(citation_key(excerpt))
             fresh.append(excerpt)
@@ -97,8 +98,9 @@ class AnswerButtons:
         context: str | None,
         answer: Answer,
     ) -> InlineKeyboardMarkup | None:
-        """The buttons for an answer (none for a decline); remembered in SQLite so they outlive a restart."""
-        if not answer.answered:
+        """The buttons for a reply that shows excerpts, an answer or the closest passages (none for a
+        decline); remembered in SQLite so they outlive a restart."""
+        if not answer.shows_excerpts:
             return None
         try:
             answer_id = await self.interactions.new_answer(

@@ -40,7 +40,9 @@ class RateLimiter:
         self._told_until: dict[Hashable, float] = {}
         self._checks = 0
 
-    def check(self, user: Hashable) -> Decision:
+    def check(self, user: Hashable, announce: bool = True) -> Decision:
+        """Counts a question if it is allowed. A refusal with `announce` false (one that tells the
+        user anyway, such as an inline result) does not use up the one notice per refusal period."""
         now = self.clock()
         self._sweep(now)
         asked = self._asked.setdefault(user, deque())
@@ -50,7 +52,7 @@ class RateLimiter:
             asked.append(now)
             return Decision(True)
         free_at = asked[0] + self.window
-        notify = self._told_until.get(user, -math.inf) < now
+        notify = announce and self._told_until.get(user, -math.inf) < now
         if notify:
             self._told_until[user] = free_at
         return Decision(False, min(math.ceil(self.window), max(1, math.ceil(free_at - now))), notify)
@@ -107,10 +109,10 @@ class FairUse:
         self.scheduler = FairScheduler(slots)
         self.admin_user_ids = admin_user_ids
 
-    def check(self, user_id: int | None) -> Decision:
+    def check(self, user_id: int | None, announce: bool = True) -> Decision:
         if self.limiter is None or user_id in self.admin_user_ids:
             return Decision(True)
-        return self.limiter.check(user_id)
+        return self.limiter.check(user_id, announce)
 
     def turn(self, user_id: int | None) -> contextlib.AbstractAsyncContextManager[None]:
         return self.scheduler.turn(user_id)

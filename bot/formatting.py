@@ -285,16 +285,22 @@ def answer_blocks(
     if direct:  # not found verbatim in any quote: say it first, on its own
         blocks.insert(0, (Span(direct),))
     if not answer.answered:  # related: the passages are about the question but do not clearly answer it
-        blocks.insert(0, (Span(t.gettext("The documents do not say this directly; the closest passages:")),))
+        blocks.insert(0, (Span(closest_passages_text(t)),))
     if verbatim_note:
         blocks.append(verbatim_note_block(t, documents.get(answer.excerpts[0].doc)))
     return blocks
 
 
+def closest_passages_text(t: Translator) -> str:
+    """Plain text: what introduces passages that are about a question but do not clearly answer it."""
+    return t.gettext("The documents do not say this directly; the closest passages:")
+
+
 def needs_verbatim_note(t: Translator, answer: Answer, documents: Mapping[str, DocumentInfo]) -> bool:
-    """Whether the quotes are in a language other than the reader's (so they may expect a translation)."""
+    """Whether the quotes (of an answer or of the closest passages) are in a language other than the
+    reader's, so they may expect a translation."""
     languages = {documents[e.doc].language.split("-")[0] for e in answer.excerpts if e.doc in documents}
-    return answer.answered and any(language and language != t.document_language for language in languages)
+    return answer.shows_excerpts and any(language and language != t.document_language for language in languages)
 
 
 def verbatim_note_block(t: Translator, doc: DocumentInfo | None) -> Block:
@@ -528,25 +534,8 @@ def reindex_refused_text(t: Translator) -> str:
     return escape(t.gettext("Only the bot's administrators can rebuild the index."))
 
 
-def reindex_started_text(t: Translator) -> str:
-    return escape(
-        t.gettext(
-            "Rebuilding the index… I keep answering questions from the current index meanwhile "
-            "and will tell you when the new one is live."
-        )
-    )
-
-
 def reindex_running_text(t: Translator) -> str:
     return escape(t.gettext("A rebuild is already running. I'll tell you when it is done."))
-
-
-def reindex_done_text(t: Translator, documents: int, chunks: int, seconds: float) -> str:
-    return t.ngettext(
-        "The new index is live: <b>%(documents)d</b> document, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
-        "The new index is live: <b>%(documents)d</b> documents, <b>%(chunks)d</b> chunks, built in %(seconds)s s.",
-        documents,
-    ) % {"documents": documents, "chunks": chunks, "seconds": f"{seconds:.1f}"}
 
 
 def reindex_failed_text(t: Translator, problem: str | None = None) -> str:

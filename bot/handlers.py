@@ -115,7 +115,7 @@ class Handlers:
         self.library = library
         self.store = store
         self.admin_user_ids = frozenset(settings.admin_user_ids)
-        self.languages = ReaderLanguages(store)
+        self.languages = ReaderLanguages(store, self.admin_user_ids)
         self.interactions = Interactions(store)
         self.fair_use = FairUse(settings.user_rate_limit, self.admin_user_ids)
         self.admin = AdminCommands(library, self.interactions, settings, self.texts)
@@ -304,11 +304,6 @@ class Handlers:
         except Exception:
             logger.exception("Could not log a question")
             return None
-
-    async def refuse_reindex(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        user = update.effective_user
-        logger.warning("Refused /reindex from user %s", user.id if user else "unknown")
-        await reply_html(update.effective_message, [formatting.reindex_refused_text(await self.texts(update))])
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update is None and is_transient(context.error):

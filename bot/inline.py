@@ -1,4 +1,6 @@
-"""Inline mode: `@botname question` in any chat offers excerpts, each ready to send with its citation."""
+"""Inline mode: `@botname question` in any chat offers excerpts, each ready to send with its citation.
+
+Inline queries count against the same per-user fair-use limit as questions in chats (admins exempt)."""
 
 from __future__ import annotations
 
@@ -36,44 +38,71 @@ def result_id(query: str, number: int) -> str:
 
 
 def excerpt_message(t: Translator, answer: Answer, number: int) -> str:
+    """What a tapped result sends: the question, then the excerpt (the direct answer in bold inside
+    it), cited; passages that do not clearly answer it are introduced as the closest ones."""
     excerpt = answer.excerpts[number]
-    blocks: list[formatting.Block] = [
-        (formatting.Span(answer.question, ("b",)),),
+    blocks: list[formatting.Block] = [(formatting.Span(answer.question, ("b",)),)]
+    if not answer.answered:
+        blocks.append((formatting.Span(formatting.closest_passages_text(t)),))
+    direct = answer.text.strip() if answer.answered else ""
+    blocks.append(
         (
-            *formatting.quote_spans(excerpt.text.strip(), answer.text.strip())[0],
+            *formatting.quote_spans(excerpt.text.strip(), direct)[0],
             formatting.Span("\n— "),
             formatting.Span(excerpt.citation(), ("i",)),
-        ),
-    ]
+        )
+    )
     return formatting.pack(blocks)[0]
 
 
+def article(result_id_: str, title: str, description: str, message: str) -> InlineQueryResultArticle:
+    return InlineQueryResultArticle(
+        id=result_id_,
+        title=title,
+        description=description,
+        input_message_content=InputTextMessageContent(
+            message, parse_mode=ParseMode.HTML, link_preview_options=NO_LINK_PREVIEW
+        ),
+    )
+
+
 def inline_results(t: Translator, query: str, answer: Answer) -> list[InlineQueryResultArticle]:
-    """Up to MAX_RESULTS excerpts titled with the direct answer; one 'not answered' result otherwise."""
-    if not answer.answered or not answer.excerpts:
+    """Up to MAX_RESULTS excerpts, titled with the direct answer, or, for passages that are about
+    the query without clearly answering it, with the reader's "closest passages" wording (never
+    presented as an answer); one "not answered" result when the documents are not about it."""
+    if not answer.shows_excerpts:
         return [
-            InlineQueryResultArticle(
-                id=result_id(query, 0),
-                title=replies.inline_no_answer_title(t),
-                description=formatting.shorten(query, DESCRIPTION_CHARS),
-                input_message_content=InputTextMessageContent(
-                    replies.inline_no_answer_text(t, query),
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=NO_LINK_PREVIEW,
-                ),
+            article(
+                result_id(query, 0),
+                replies.inline_no_answer_title(t),
+                formatting.shorten(query, DESCRIPTION_CHARS),
+                replies.inline_no_answer_text(t, query),
             )
         ]
-    title = formatting.shorten(answer.text or answer.excerpts[0].text, TITLE_CHARS)
+    if answer.answered:
+        title = formatting.shorten(answer.text or answer.excerpts[0].text, TITLE_CHARS)
+    else:
+        title = replies.inline_related_title(t)
     return [
-        InlineQueryResultArticle(
-            id=result_id(query, number),
-            title=title,
-            description=formatting.shorten(f"{excerpt.citation()} · {excerpt.text}", DESCRIPTION_CHARS),
-            input_message_content=InputTextMessageContent(
-                excerpt_message(t, answer, number), parse_mode=ParseMode.HTML, link_preview_options=NO_LINK_PREVIEW
-            ),
+        article(
+            result_id(query, number),
+            title,
+            formatting.shorten(f"{excerpt.citation()} · {excerpt.text}", DESCRIPTION_CHARS),
+            excerpt_message(t, answer, number),
         )
         for number, excerpt in enumerate(answer.excerpts[:MAX_RESULTS])
+    ]
+
+
+def limited_results(t: Translator, query: str, limit: int, seconds: int) -> list[InlineQueryResultArticle]:
+    """Past the fair-use limit: one result saying when to try again (sending it says the same)."""
+    return [
+        article(
+            result_id(query, 0),
+            replies.inline_limited_title(t, seconds),
+            formatting.shorten(query, DESCRIPTION_CHARS),
+            replies.rate_limited_text(t, limit, seconds),
+        )
     ]
 
 
@@ -93,11 +122,20 @@ class InlineAnswers:
         self._latest[user_id] = inline.id
         try:
             results: Sequence[InlineQueryResultArticle] = []
+            personal = False
             if query and any(char.isalnum() for char in query):
                 async with self.fair_use.turn(user_id):
+                    # A query the user has typed past while it waited is not counted: only the
+                    # ones that would reach the model are, against the limit chat questions share.
                     if self._latest.get(user_id) == inline.id:
-                        results = await self.results(update, query)
-            await inline.answer(results, cache_time=CACHE_SECONDS, is_personal=False)
+                        decision = self.fair_use.check(user_id, announce=False)
+                        if decision.allowed:
+                            results = await self.results(update, query)
+                        else:
+                            t = await self.texts(update)
+                            results = limited_results(t, query, self.fair_use.limit, decision.retry_after)
+                            personal = True  # never cached for, nor shown to, anyone else
+            await inline.answer(results, cache_time=0 if personal else CACHE_SECONDS, is_personal=personal)
         except TelegramError as error:
             logger.info("Could not answer an inline query: %s", error)
         finally:

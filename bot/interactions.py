@@ -6,8 +6,9 @@ waiting for a confirmation button. Tables are created by the migrations in bot/s
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -52,6 +53,19 @@ class Interactions:
     def db(self) -> aiosqlite.Connection:
         return self.log.db
 
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write on the shared connection, committed, or rolled back if it fails: a write that
+        gave up on a lock must not leave a transaction open, whose snapshot every later read on
+        this connection would see."""
+        try:
+            yield self.db
+            await self.db.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self.db.rollback()
+            raise
+
     async def new_answer(
         self,
         *,
@@ -62,14 +76,14 @@ class Interactions:
         context: str | None,
         shown: Sequence[str],
     ) -> int:
-        cursor = await self.db.execute(
-            "INSERT INTO answers (created_at, chat_id, user_id, question, doc, context, shown)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (now_text(), chat_id, user_id, question, doc, context, json.dumps(list(shown), ensure_ascii=False)),
-        )
-        answer_id = int(cursor.lastrowid or 0)
-        await self.db.execute("DELETE FROM answers WHERE id <= ?", (answer_id - KEPT_ANSWERS,))
-        await self.db.commit()
+        async with self.writing() as db:
+            cursor = await db.execute(
+                "INSERT INTO answers (created_at, chat_id, user_id, question, doc, context, shown)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (now_text(), chat_id, user_id, question, doc, context, json.dumps(list(shown), ensure_ascii=False)),
+            )
+            answer_id = int(cursor.lastrowid or 0)
+            await db.execute("DELETE FROM answers WHERE id <= ?", (answer_id - KEPT_ANSWERS,))
         return answer_id
 
     async def answer(self, answer_id: int) -> AnswerRecord | None:
@@ -86,10 +100,10 @@ class Interactions:
         if record is None:
             return
         shown = [*record.shown, *citations]
-        await self.db.execute(
-            "UPDATE answers SET shown = ? WHERE id = ?", (json.dumps(shown, ensure_ascii=False), answer_id)
-        )
-        await self.db.commit()
+        async with self.writing() as db:
+            await db.execute(
+                "UPDATE answers SET shown = ? WHERE id = ?", (json.dumps(shown, ensure_ascii=False), answer_id)
+            )
 
     async def vote(self, answer_id: int, user_id: int, vote: int) -> int | None:
         """Records the user's vote on an answer and returns their previous vote, if any."""
@@ -97,24 +111,24 @@ class Interactions:
             "SELECT vote FROM votes WHERE answer_id = ? AND user_id = ?", (answer_id, user_id)
         ) as cursor:
             row = await cursor.fetchone()
-        await self.db.execute(
-            "INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
-            (answer_id, user_id, vote, now_text()),
-        )
-        await self.db.commit()
+        async with self.writing() as db:
+            await db.execute(
+                "INSERT INTO votes (answer_id, user_id, vote, voted_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (answer_id, user_id) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at",
+                (answer_id, user_id, vote, now_text()),
+            )
         return int(row[0]) if row else None
 
     async def add_pending(self, user_id: int, kind: str, payload: dict) -> int:
-        await self.db.execute(
-            "DELETE FROM pending_actions WHERE created_at < ?",
-            (now_text(datetime.now(UTC) - PENDING_LIFETIME),),
-        )
-        cursor = await self.db.execute(
-            "INSERT INTO pending_actions (created_at, user_id, kind, payload) VALUES (?, ?, ?, ?)",
-            (now_text(), user_id, kind, json.dumps(payload, ensure_ascii=False)),
-        )
-        await self.db.commit()
+        async with self.writing() as db:
+            await db.execute(
+                "DELETE FROM pending_actions WHERE created_at < ?",
+                (now_text(datetime.now(UTC) - PENDING_LIFETIME),),
+            )
+            cursor = await db.execute(
+                "INSERT INTO pending_actions (created_at, user_id, kind, payload) VALUES (?, ?, ?, ?)",
+                (now_text(), user_id, kind, json.dumps(payload, ensure_ascii=False)),
+            )
         return int(cursor.lastrowid or 0)
 
     async def pending(self, action_id: int) -> PendingAction | None:
@@ -128,8 +142,8 @@ class Interactions:
 
     async def drop_pending(self, action_id: int) -> bool:
         """Removes a pending action; False if it was already gone (a second press of the same button)."""
-        cursor = await self.db.execute("DELETE FROM pending_actions WHERE id = ?", (action_id,))
-        await self.db.commit()
+        async with self.writing() as db:
+            cursor = await db.execute("DELETE FROM pending_actions WHERE id = ?", (action_id,))
         return cursor.rowcount > 0
 
     async def questions_since(self, since: datetime) -> list[QuestionRow]:

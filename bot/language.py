@@ -1,4 +1,7 @@
-"""The reader's language: their /lang choice (kept in SQLite), else Telegram's language_code."""
+"""The reader's language: their /lang choice (kept in SQLite), else Telegram's language_code.
+
+A choice takes effect at once and is written behind (bot/log_writer.py): a locked database delays
+the write, never the reply. The reader's private-chat command menu follows the choice."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from . import formatting, i18n
+from . import formatting, i18n, menus
 from .i18n import Translator
 from .sending import reply_html
 from .store import QuestionLog
@@ -35,8 +38,9 @@ def language_keyboard(current: str) -> InlineKeyboardMarkup:
 class ReaderLanguages:
     """Finds each reader's translator and lets them change it with /lang."""
 
-    def __init__(self, store: QuestionLog) -> None:
+    def __init__(self, store: QuestionLog, admin_user_ids: frozenset[int] = frozenset()) -> None:
         self.store = store
+        self.admin_user_ids = admin_user_ids
 
     def handlers(self) -> list:
         return [
@@ -80,15 +84,18 @@ class ReaderLanguages:
         if locale not in i18n.LOCALES:
             await query.answer(formatting.unknown_language_text(await self.texts(update)))
             return
+        user_id = query.from_user.id
         try:
-            await self.store.set_reader_locale(query.from_user.id, locale)
+            self.store.set_reader_locale(user_id, locale)
         except Exception:
-            logger.exception("Could not store user %s's language", query.from_user.id)
+            logger.exception("Could not store user %s's language", user_id)
             await query.answer(formatting.error_text_plain(await self.texts(update)), show_alert=True)
             return
         t = i18n.translator(locale)
         await query.answer(formatting.language_set_text(t, i18n.LANGUAGE_NAMES[locale]))
         await self.show_choice(query, t, locale)
+        # The reader's private chat (its id is theirs): the menu in the chosen language too.
+        await menus.set_chat_menu(context.bot, user_id, locale, admin=user_id in self.admin_user_ids)
 
     @staticmethod
     async def show_choice(query, t: Translator, locale: str) -> None:

@@ -32,6 +32,7 @@ Write = Callable[[aiosqlite.Connection], Awaitable[None]]
 class PendingWrite:
     description: str  # what is lost if this is never written, for the log
     write: Write
+    written: Callable[[], None] | None = None  # called once the write is committed
 
 
 def inode_of(path: Path) -> int | None:
@@ -62,11 +63,13 @@ class WriteBehind:
         self._inode = inode_of(self.path)
         self._task = asyncio.create_task(self._drain(), name="question-log-writer")
 
-    def submit(self, description: str, write: Write) -> None:
+    def submit(self, description: str, write: Write, written: Callable[[], None] | None = None) -> None:
+        """Queues `write`; `written` is called once it is committed (never, if it is lost)."""
+        pending = PendingWrite(description, write, written)
         try:
-            self._queue.put_nowait(PendingWrite(description, write))
+            self._queue.put_nowait(pending)
         except asyncio.QueueFull:
-            self._lose([PendingWrite(description, write)], f"{self._queue.maxsize} writes are already waiting")
+            self._lose([pending], f"{self._queue.maxsize} writes are already waiting")
 
     async def flush(self, timeout: float) -> bool:
         """Waits up to `timeout` seconds for every submitted write; whether they all made it."""
@@ -134,6 +137,8 @@ class WriteBehind:
             if self._failing:
                 self._failing = False
                 logger.warning("Question log: writing again (%d write(s) waiting)", self._queue.qsize())
+            if pending.written is not None:
+                pending.written()
             return
 
     async def _reopen_if_replaced(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from citebot.bot.formatting import escape, shorten
+from citebot.bot.formatting import closest_passages_text, escape, shorten
 from citebot.bot.i18n import Translator
 
 # -- buttons under an answer ----------------------------------------------------------------------
@@ -56,6 +56,16 @@ def busy_toast(t: Translator) -> str:
 
 def inline_no_answer_title(t: Translator) -> str:
     return t.gettext("The documents don't answer this")
+
+
+def inline_related_title(t: Translator) -> str:
+    """Plain text: the title of passages that are about the query but do not clearly answer it."""
+    return closest_passages_text(t).rstrip(":： ")
+
+
+def inline_limited_title(t: Translator, seconds: int) -> str:
+    """Plain text: the one inline result offered past the fair-use limit."""
+    return rate_limited_toast(t, seconds)
 
 
 def inline_no_answer_text(t: Translator, query: str) -> str:

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +93,7 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 REMEMBERED_ANSWERS_PER_CHAT = 1000
+REMEMBERED_NOTICE_CLAIMS = 10_000
 BUSY_TIMEOUT_SECONDS = 5.0  # opening, migrating, reading
 WRITE_BUSY_TIMEOUT_SECONDS = 1.0  # each try of a queued write; the writer retries
 FLUSH_SECONDS = 3.0  # at shutdown, after the in-flight grace: both inside the 10 s stop bound
@@ -159,6 +160,10 @@ class QuestionLog:
         self._db_inode: int | None = None
         self._writes: WriteBehind | None = None
         self._unwritten_answers: dict[tuple[int, int], str] = {}
+        self._unwritten_locales: dict[int, str] = {}
+        # Notices claimed by this process (insertion-ordered, oldest first), so two answers racing
+        # past the database read do not both show one.
+        self._claimed_notices: dict[tuple[int, str], None] = {}
 
     async def open(self) -> QuestionLog:
         """Opens (creating and migrating) the database, or raises QuestionLogUnavailable within
@@ -211,10 +216,10 @@ class QuestionLog:
             self._db_inode = inode_of(self.path)
         return self.db
 
-    def _submit(self, description: str, write: Write) -> None:
+    def _submit(self, description: str, write: Write, written: Callable[[], None] | None = None) -> None:
         if self._writes is None:
             raise RuntimeError("QuestionLog is not open")
-        self._writes.submit(description, write)
+        self._writes.submit(description, write, written)
 
     async def check(self) -> None:
         """Opens and closes the log: QuestionLogUnavailable now rather than later."""
@@ -325,27 +330,60 @@ class QuestionLog:
         return row[0] if row else None
 
     async def reader_locale(self, user_id: int) -> str | None:
-        """The locale a reader chose with /lang, or None if they never did."""
-        async with self.db.execute("SELECT locale FROM reader_languages WHERE user_id = ?", (user_id,)) as cursor:
+        """The locale a reader chose with /lang, or None if they never did (a choice still waiting
+        to be written counts: it takes effect at once)."""
+        if (waiting := self._unwritten_locales.get(user_id)) is not None:
+            return waiting
+        async with (await self._reader()).execute(
+            "SELECT locale FROM reader_languages WHERE user_id = ?", (user_id,)
+        ) as cursor:
             row = await cursor.fetchone()
         return row[0] if row else None
 
-    async def set_reader_locale(self, user_id: int, locale: str) -> None:
-        await self.db.execute(
-            "INSERT INTO reader_languages (user_id, locale, chosen_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, chosen_at = excluded.chosen_at",
-            (user_id, locale, _now()),
-        )
-        await self.db.commit()
+    def set_reader_locale(self, user_id: int, locale: str) -> None:
+        """Keeps a reader's /lang choice: in effect at once, written behind (a locked database
+        delays the write, not the reply)."""
+        self._unwritten_locales[user_id] = locale
+        chosen_at = _now()
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT INTO reader_languages (user_id, locale, chosen_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (user_id) DO UPDATE SET locale = excluded.locale, chosen_at = excluded.chosen_at",
+                (user_id, locale, chosen_at),
+            )
+
+        def written() -> None:
+            if self._unwritten_locales.get(user_id) == locale:  # not chosen again meanwhile
+                del self._unwritten_locales[user_id]
+
+        self._submit(f"user {user_id} chose the language {locale!r}", write, written)
 
     async def claim_notice(self, user_id: int, notice: str) -> bool:
-        """True the first time a reader is to be shown `notice`, False ever after."""
-        cursor = await self.db.execute(
-            "INSERT OR IGNORE INTO reader_notices (user_id, notice, shown_at) VALUES (?, ?, ?)",
-            (user_id, notice, _now()),
-        )
-        await self.db.commit()
-        return cursor.rowcount == 1
+        """True the first time a reader is to be shown `notice`, False ever after. The claim holds
+        at once (in memory) and is written behind, so a locked database never delays the answer."""
+        key = (user_id, notice)
+        if key in self._claimed_notices:
+            return False
+        async with (await self._reader()).execute(
+            "SELECT 1 FROM reader_notices WHERE user_id = ? AND notice = ?", key
+        ) as cursor:
+            shown = await cursor.fetchone() is not None
+        if shown or key in self._claimed_notices:  # claimed by another answer while we read
+            return False
+        self._claimed_notices[key] = None
+        while len(self._claimed_notices) > REMEMBERED_NOTICE_CLAIMS:  # long since written: forget the oldest
+            del self._claimed_notices[next(iter(self._claimed_notices))]
+        shown_at = _now()
+
+        async def write(db: aiosqlite.Connection) -> None:
+            await db.execute(
+                "INSERT OR IGNORE INTO reader_notices (user_id, notice, shown_at) VALUES (?, ?, ?)",
+                (user_id, notice, shown_at),
+            )
+
+        self._submit(f"user {user_id} was shown the notice {notice!r}", write)
+        return True
 
     async def count(self) -> int:
         await self.flush()

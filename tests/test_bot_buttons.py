@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from citebot.bot.application import build_application, running
-from tests.bot_support import ADMIN, ALICE, BOB, GROUP, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
+from tests.bot_support import ADMIN, ALICE, BOB, GROUP, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION, RELATED_QUESTION
 from tests.botapi_stub import BotApiStub, Chat
 
 CHAT = Chat.private(ALICE)
@@ -107,3 +107,18 @@ async def test_buttons_work_after_a_restart_and_stale_ones_get_a_toast(stub, set
         assert await press(stub, CHAT, ALICE, answer.message_id, "x:old-button") == (
             "This button no longer works. Please ask your question again."
         )
+
+
+@pytest.mark.usefixtures("bot")
+async def test_closest_passages_carry_buttons_and_more_continues_them_without_claiming_an_answer(stub):
+    [reply] = await ask(stub, CHAT, ALICE, RELATED_QUESTION)
+    assert reply.plain_text.startswith("The documents do not say this directly; the closest passages:")
+    data = button_data(reply)
+    assert set(data) == {"👍", "👎", "More excerpts"}
+    assert await press(stub, CHAT, ALICE, reply.message_id, data["More excerpts"]) == "Here are more excerpts."
+    [extra] = (await stub.wait_for_messages(2, chat_id=CHAT.id))[1:]
+    assert extra.plain_text.startswith(f"More on “{RELATED_QUESTION}”")
+    assert extra.blockquotes and not set(reply.blockquotes) & set(extra.blockquotes)
+    assert f"[{len(reply.blockquotes) + 1}] " in extra.plain_text
+    assert extra.texts_of("bold") == []  # nothing is marked as the answer
+    assert await press(stub, CHAT, ALICE, reply.message_id, data["👍"]) == "Thanks! Your 👍 is noted."

@@ -7,8 +7,9 @@ import asyncio
 import pytest
 
 from citebot.bot.application import build_application, running
-from tests.bot_support import ADMIN, ALICE, BOB, ON_TOPIC_QUESTION
+from tests.bot_support import ADMIN, ALICE, BATAA, BOB, ON_TOPIC_QUESTION
 from tests.botapi_stub import BotApiStub, Chat
+from tests.telegram_html import parse_html
 
 ALICE_CHAT, BOB_CHAT, ADMIN_CHAT = Chat.private(ALICE), Chat.private(BOB), Chat.private(ADMIN)
 QUIET_SECONDS = 0.5
@@ -67,3 +68,45 @@ async def test_a_flood_from_one_user_does_not_hold_up_another(stub):
     alice = stub.sent_to(ALICE.id)
     assert len([m for m in alice if m.blockquotes]) == 10
     assert len([m for m in alice if not m.blockquotes]) == 1
+
+
+async def ask_inline(stub: BotApiStub, user, query: str = ON_TOPIC_QUESTION):
+    return await stub.wait_for_inline_answer(stub.push_inline_query(user, query), timeout=30)
+
+
+def offers_excerpts(answer) -> bool:
+    """Every result is a quoted excerpt (what a tap would send)."""
+    sent = [parse_html(r["input_message_content"]["message_text"]) for r in answer.results]
+    return bool(sent) and all(
+        any(e["type"] in ("blockquote", "expandable_blockquote") for e in message.entities) for message in sent
+    )
+
+
+@pytest.mark.usefixtures("limited_bot")
+async def test_inline_queries_count_against_the_same_limit_as_questions(stub):
+    for _ in range(2):
+        assert offers_excerpts(await ask_inline(stub, ALICE))
+    limited = await ask_inline(stub, ALICE)
+    [result] = limited.results
+    assert result["title"].startswith("Too many questions. Try again in ") and result["title"].endswith(" seconds.")
+    assert "up to 2 questions a minute" in parse_html(result["input_message_content"]["message_text"]).text
+    assert limited.is_personal and not limited.cache_time  # no one else is shown this result
+    # The chat question that follows is over the same limit; the inline result did not use up its notice.
+    stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
+    [notice] = await stub.wait_for_messages(1, chat_id=ALICE.id)
+    assert not notice.blockquotes and "up to 2 questions a minute" in notice.plain_text
+
+
+@pytest.mark.usefixtures("limited_bot")
+async def test_the_inline_limit_speaks_the_readers_language(stub):
+    for _ in range(2):
+        stub.push_text(Chat.private(BATAA), BATAA, ON_TOPIC_QUESTION)
+    await stub.wait_for_messages(2, chat_id=BATAA.id, timeout=30)
+    [result] = (await ask_inline(stub, BATAA)).results
+    assert result["title"].startswith("Асуулт хэт олон байна.") and "секундийн дараа" in result["title"]
+
+
+@pytest.mark.usefixtures("limited_bot")
+async def test_admins_are_not_limited_inline(stub):
+    for _ in range(4):
+        assert offers_excerpts(await ask_inline(stub, ADMIN))

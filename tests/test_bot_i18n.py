@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bot_support import ADMIN, ALICE, BATAA, BOB, GROUP, MINJI, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION, WEI
+from tests.bot_support import (
+    ADMIN,
+    ALICE,
+    BATAA,
+    BOB,
+    GROUP,
+    MINJI,
+    OFF_TOPIC_QUESTION,
+    ON_TOPIC_QUESTION,
+    RELATED_QUESTION_MN,
+    WEI,
+)
 from tests.botapi_stub import BotApiStub, Chat
 
 pytestmark = pytest.mark.usefixtures("bot")
@@ -113,3 +124,10 @@ async def test_help_in_a_group_explains_privacy_mode_and_in_private_it_does_not(
     _, in_private = await stub.wait_for_messages(2)
     assert "privacy mode" in in_group.plain_text
     assert "privacy mode" not in in_private.plain_text
+
+
+async def test_closest_passages_carry_the_verbatim_notice_too(stub):
+    stub.push_text(Chat.private(BATAA), BATAA, RELATED_QUESTION_MN)
+    [reply] = await stub.wait_for_messages(1)
+    assert reply.plain_text.startswith("Баримт бичгүүдэд энэ талаар шууд дурдаагүй байна")
+    assert reply.blockquotes and "өгүүллийн өөрийн үг" in reply.plain_text

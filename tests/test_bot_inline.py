@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from citebot.bot.formatting import shorten
-from tests.bot_support import ALICE, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION
+from tests.bot_support import ALICE, BATAA, OFF_TOPIC_QUESTION, ON_TOPIC_QUESTION, RELATED_QUESTION, RELATED_QUESTION_MN
 from tests.botapi_stub import BotApiStub
-from tests.telegram_html import parse_html
+from tests.telegram_html import ParsedHtml, parse_html
 
 pytestmark = pytest.mark.usefixtures("bot")
 
@@ -41,3 +41,34 @@ async def test_an_off_topic_query_offers_one_result_saying_so(stub):
 async def test_an_empty_query_offers_nothing(stub, query):
     answer = await stub.wait_for_inline_answer(stub.push_inline_query(ALICE, query))
     assert answer.results == []
+
+
+CLOSEST = "The documents do not say this directly; the closest passages"
+
+
+def bold_texts(parsed: ParsedHtml) -> list[str]:
+    units = parsed.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in parsed.entities
+        if e["type"] == "bold"
+    ]
+
+
+async def test_a_related_query_offers_the_closest_passages_not_an_answer(stub):
+    answer = await stub.wait_for_inline_answer(stub.push_inline_query(ALICE, RELATED_QUESTION))
+    assert answer.results and {r["title"] for r in answer.results} == {CLOSEST}
+    sent = [parse_html(r["input_message_content"]["message_text"]) for r in answer.results]
+    first = sent[0]
+    assert first.text.startswith(f"{RELATED_QUESTION}\n\n{CLOSEST}:")
+    assert "译员" in first.text and "§ 叛逃危机, ¶ 2" in first.text
+    # Nothing in the quotes is marked as the answer: the only bold text is the question.
+    assert all(bold_texts(message) == [RELATED_QUESTION] for message in sent)
+
+
+async def test_closest_passages_are_titled_in_the_readers_language(stub):
+    answer = await stub.wait_for_inline_answer(stub.push_inline_query(BATAA, RELATED_QUESTION_MN))
+    assert answer.results
+    assert {r["title"] for r in answer.results} == {
+        "Баримт бичгүүдэд энэ талаар шууд дурдаагүй байна; хамгийн ойр хэсгүүд"
+    }

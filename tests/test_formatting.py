@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import pytest
 
-from citebot.bot import formatting, i18n
+from citebot.bot import formatting, i18n, replies
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
 from citebot.index.answering.answer import Answer, Excerpt
 from citebot.index.corpus.documents import DocumentInfo
@@ -248,9 +248,9 @@ def test_too_long_question_reply_says_the_limit():
     assert "6000" in text and str(formatting.MAX_QUESTION_CHARS) in text
 
 
-def test_reindex_done_reports_the_counts():
-    text = parsed(formatting.reindex_done_text(EN, 2, 17, 3.25)).text
-    assert "2 documents" in text and "17 chunks" in text and "3.2 s" in text
+def test_the_end_of_a_rebuild_reports_the_generation_and_counts():
+    text = parsed(replies.progress_done(EN, "20261127T104501Z-1a2b", 1, 17, 3.25)).text
+    assert text == "The new index is live: generation 20261127T104501Z-1a2b, 1 document, 17 chunks, built in 3.2 s."
 
 
 @pytest.mark.parametrize(
@@ -263,7 +263,6 @@ def test_reindex_done_reports_the_counts():
         "unknown_command_text",
         "error_text",
         "reindex_refused_text",
-        "reindex_started_text",
         "reindex_running_text",
         "reindex_failed_text",
     ],
