@@ -16,6 +16,7 @@ from telegram.ext import ContextTypes
 from citebot.index.corpus.documents import DocumentError
 from citebot.index.library import ReindexInProgress
 from citebot.index.storage.build import BuildReport
+from citebot.index.storage.checkpoints import BuildAbandoned
 from citebot.settings import Settings
 
 from . import buttons, formatting, replies, uploads
@@ -113,6 +114,10 @@ class AdminCommands:
                 report = await asyncio.to_thread(self.library.reindex, progress.report)
             except ReindexInProgress:
                 await progress.finish(replies.rebuild_busy_text(t))
+                return None
+            except BuildAbandoned:
+                logger.info("Reindex abandoned: the bot is stopping")
+                await progress.finish(replies.rebuild_abandoned_text(t))
                 return None
             except DocumentError as error:
                 logger.warning("Reindex failed: %s", error)

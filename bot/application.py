@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from http import HTTPStatus
@@ -22,6 +23,7 @@ from citebot.settings import Settings
 from .handlers import DocumentLibrary, Handlers
 from .menus import ChosenLocale, register_commands
 from .resilience import OutageLog, ResilientRateLimiter, is_transient, retry_until_done
+from .shutdown import GracefulStop, StoppableApplication
 from .store import QuestionLog
 
 logger = logging.getLogger(__name__)
@@ -96,11 +98,14 @@ def build_application(
     *,
     owns_store: bool = False,
     read_timeout: float | None = None,
+    graceful_stop: GracefulStop | None = None,
 ) -> Application:
-    """The bot. With `owns_store`, the question log is opened on start-up and closed on shutdown."""
+    """The bot. With `owns_store`, the question log is opened on start-up and closed on shutdown;
+    with `graceful_stop`, SIGINT and SIGTERM stop it within bounds."""
     handlers = Handlers(library, store, settings)
     builder = (
         ApplicationBuilder()
+        .application_class(StoppableApplication)
         .token(require_token(settings))
         .concurrent_updates(True)
         .rate_limiter(ResilientRateLimiter())
@@ -112,6 +117,7 @@ def build_application(
                 store=store if owns_store else None,
                 admin_user_ids=settings.admin_user_ids,
                 chosen_locale=store.reader_locale,
+                graceful_stop=graceful_stop,
             )
         )
     )
@@ -133,9 +139,12 @@ async def start_up(
     store: QuestionLog | None,
     admin_user_ids: Iterable[int],
     chosen_locale: ChosenLocale | None = None,
+    graceful_stop: GracefulStop | None = None,
 ) -> None:
-    """post_init: the question log (if the application owns it), then the command menus (an
-    admin's in the language they chose with /lang, read through `chosen_locale`)."""
+    """post_init: the stop signals, the question log (if the application owns it), then the command
+    menus (an admin's in the language they chose with /lang, read through `chosen_locale`)."""
+    if graceful_stop is not None:
+        graceful_stop.install(application)
     if store is not None:
         await store.open()
     await register_commands(application.bot, admin_user_ids, chosen_locale)
@@ -170,8 +179,19 @@ def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
     require_token(settings)
     if library is None:
         library = open_library(settings)
-    application = build_application(settings, library, QuestionLog(settings.db_path), owns_store=True)
+    # While python-telegram-bot connects and registers the menus, not after the first question came.
+    threading.Thread(target=library.warm_up, name="warm-up", daemon=True).start()
+    application = build_application(
+        settings,
+        library,
+        QuestionLog(settings.db_path),
+        owns_store=True,
+        graceful_stop=GracefulStop(library.abandon_builds),
+    )
     application.run_polling(
-        timeout=timedelta(seconds=POLL_TIMEOUT_SECONDS), allowed_updates=ALLOWED_UPDATES, bootstrap_retries=-1
+        timeout=timedelta(seconds=POLL_TIMEOUT_SECONDS),
+        allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=-1,
+        stop_signals=None,  # GracefulStop handles them, with bounds
     )
     logger.info("Bot stopped")

@@ -56,6 +56,10 @@ class DocumentLibrary(Protocol):
 
     def reindex(self, progress: Progress | None = None) -> BuildReport: ...
 
+    def abandon_builds(self) -> None: ...
+
+    def warm_up(self) -> None: ...
+
 
 def text_after_command(message: Message) -> str:
     """The text following a leading /command or /command@botname."""

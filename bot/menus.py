@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 
@@ -91,14 +92,18 @@ async def register_commands(bot: Bot, admin_user_ids: Iterable[int], chosen_loca
     Telegram being unreachable does not stop the bot: the menus are retried for a while, then
     left as they were (they are a convenience; every command also works typed)."""
 
-    async def set_menus() -> None:
-        for language_code, t in menu_languages():
-            for commands, scope in (
-                (PRIVATE_COMMANDS, BotCommandScopeDefault()),
-                (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-                (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
-            ):
-                await bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
+    async def set_menus() -> None:  # all at once: each is a round trip, and start-up waits for them
+        await asyncio.gather(
+            *(
+                bot.set_my_commands(menu(commands, t), scope=scope, language_code=language_code)
+                for language_code, t in menu_languages()
+                for commands, scope in (
+                    (PRIVATE_COMMANDS, BotCommandScopeDefault()),
+                    (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+                    (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+                )
+            )
+        )
 
     try:
         await retry_until_done(

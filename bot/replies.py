@@ -118,6 +118,13 @@ def cancel_button(t: Translator) -> str:
     return t.gettext("Cancel")
 
 
+def rebuild_abandoned_text(t: Translator) -> str:
+    return t.gettext(
+        "The bot is restarting, so the rebuild was stopped; the previous index is still in use. "
+        "Send /reindex again when the bot is back."
+    )
+
+
 def rebuild_busy_text(t: Translator) -> str:
     return t.gettext("A rebuild is already running. Please try again when it is done.")
 

@@ -96,7 +96,7 @@ REMEMBERED_ANSWERS_PER_CHAT = 1000
 REMEMBERED_NOTICE_CLAIMS = 10_000
 BUSY_TIMEOUT_SECONDS = 5.0  # opening, migrating, reading
 WRITE_BUSY_TIMEOUT_SECONDS = 1.0  # each try of a queued write; the writer retries
-FLUSH_SECONDS = 5.0
+FLUSH_SECONDS = 3.0  # at shutdown, after the in-flight grace: both inside the 10 s stop bound
 FOLLOW_UP_FLUSH_SECONDS = 0.5
 
 

@@ -20,6 +20,13 @@ from citebot.index.storage.build import BuildReport, Progress, build_index
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
+# One question per script the readers ask in: each loads what its language needs on first use.
+WARM_UP_QUESTIONS = (
+    "Who is this about, and where did it happen?",
+    "这件事是谁在哪里说的？",
+    "Энэ хэний тухай, хаана болсон бэ?",
+    "이것은 누구에 관한 것이고 어디에서 일어났습니까?",
+)
 
 
 class ReindexInProgress(RuntimeError):
@@ -47,6 +54,7 @@ class Library:
         self._searcher: Searcher | None = None
         self._unloadable: str | None = None
         self._build_lock = threading.Lock()
+        self._stop_building = threading.Event()
         self.answers = AnswerCache()
 
     @classmethod
@@ -118,6 +126,13 @@ class Library:
         self.answers.put(key, answer)
         return answer
 
+    def warm_up(self) -> None:
+        """Answers a question in each script, uncached, so that the first reader does not wait for
+        what is loaded on first use (the model's first pass, the name lexicons, compiled patterns)."""
+        searcher = self.searcher
+        for question in WARM_UP_QUESTIONS:
+            self._answer(searcher, question, None, None, 3)
+
     def _answer(self, searcher: Searcher, question: str, doc: str | None, context: str | None, k: int) -> Answer:
         retrieval = searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
         if context:
@@ -135,11 +150,17 @@ class Library:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            report = build_index(self.data_dir, self.index_dir, self.embedder, progress, self.limits)
+            report = build_index(
+                self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building
+            )
             self._load()
             return report
         finally:
             self._build_lock.release()
+
+    def abandon_builds(self) -> None:
+        """Stops a running rebuild at its next checkpoint and refuses new ones; answering goes on."""
+        self._stop_building.set()
 
     def _load(self) -> None:
         stored = store.load(self.index_dir)

@@ -1,5 +1,11 @@
 """Small manners of the `citebot` command: options after the subcommand, build progress, health."""
 
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.support import citebot, write_small_corpus
@@ -41,3 +47,24 @@ def test_an_empty_data_folder_names_every_accepted_file_type(tmp_path):
     )
     assert result.returncode == 1
     assert all(kind in result.stderr for kind in ("*.md", "*.markdown", "*.txt", "*.html", "*.htm"))
+
+
+def test_ask_on_a_terminal_without_a_question_shows_how_to_ask_instead_of_waiting(small_env, tmp_path):
+    controller, terminal = pty.openpty()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CITEBOT_")}, **small_env}
+    try:
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "citebot"), "ask"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,  # waiting for input that never comes would end here, failing the test
+        )
+    finally:
+        os.close(controller)
+        os.close(terminal)
+    assert result.returncode == 2
+    assert "Usage: citebot ask" in result.stdout
+    assert not (tmp_path / "index").exists()  # nothing built for a question never asked

@@ -38,6 +38,23 @@ async def test_run_builds_the_index_answers_and_stops_cleanly(tmp_path):
     assert stub.rejected == []
 
 
+async def test_run_answers_from_the_index_that_citebot_reindex_built(tmp_path):
+    with BotApiStub() as stub:
+        env = run_env(stub, tmp_path)
+        command = str(Path(sys.executable).parent / "citebot")
+        subprocess.run([command, "reindex"], env=env, cwd=tmp_path, check=True, capture_output=True, timeout=300)
+        built = os.readlink(tmp_path / "index" / "current")
+        process = subprocess.Popen([command, "run"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+        try:
+            stub.push_text(Chat.private(ALICE), ALICE, "平壤为什么召回驻蒙古大使?")
+            await stub.wait_for_messages(1, timeout=180)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            _, errors = await asyncio.to_thread(process.communicate, timeout=60)
+    assert os.readlink(tmp_path / "index" / "current") == built, errors  # not rebuilt at start-up
+    assert "rebuilding" not in errors
+
+
 # -- faults at start-up and shutdown (safety-bot) -------------------------------------------------
 
 

@@ -9,15 +9,18 @@ for nothing and a burst of questions costs far fewer, larger passes.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from citebot.index.retrieval.embedding import BATCH, Embedder
+from citebot.index.retrieval.embedding import BATCH, Embedder, package_of
 from citebot.index.retrieval.sparse import SparseRows
 
 MAX_TEXTS_PER_PASS = 64
+
+
+WAIT_SLICE_SECONDS = 0.005
 
 
 @dataclass
@@ -26,7 +29,7 @@ class _Request:
     texts: list[str]
     result: Any = None
     error: BaseException | None = None
-    done: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
 
 
 class SharedModel:
@@ -35,6 +38,7 @@ class SharedModel:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
         self.name = embedder.name
+        self.package = package_of(embedder)
         self.dim = embedder.dim
         self.sparse_dim = int(getattr(embedder, "sparse_dim", 0))
         self._model = threading.Lock()
@@ -58,6 +62,7 @@ class SharedModel:
         parts = []
         for start in range(0, len(texts), BATCH):
             with self._model:
+                self._encode_queued()  # questions that arrived during the last batch go first
                 parts.append(self.embedder.embed_passages(texts[start : start + BATCH]))
         return np.vstack(parts) if parts else self.embedder.embed_passages([])
 
@@ -65,20 +70,32 @@ class SharedModel:
         request = _Request(kind, list(texts))
         with self._queue_lock:
             self._queue.append(request)
-        with self._model:
-            if not request.done:
-                self._encode_queued()
+        # Whoever holds the model encodes what is queued before letting go, so a caller needs the
+        # model only when nobody holds it; otherwise it waits for its request to be done. (Waiting
+        # for the lock instead could starve it: a rebuild takes the lock back batch after batch.)
+        while not request.done.is_set():
+            if self._model.acquire(blocking=False):
+                try:
+                    self._encode_queued()
+                finally:
+                    self._model.release()
+            else:
+                request.done.wait(WAIT_SLICE_SECONDS)
         if request.error is not None:
             raise request.error
         return request.result
 
     def _encode_queued(self) -> None:
-        with self._queue_lock:
-            queued, self._queue = self._queue[:MAX_TEXTS_PER_PASS], self._queue[MAX_TEXTS_PER_PASS:]
-        for kind in ("queries", "sparse"):
-            requests = [r for r in queued if r.kind == kind]
-            if requests:
-                self._encode(kind, requests)
+        """Encodes everything queued (MAX_TEXTS_PER_PASS texts per pass); the caller holds the model."""
+        while True:
+            with self._queue_lock:
+                queued, self._queue = self._queue[:MAX_TEXTS_PER_PASS], self._queue[MAX_TEXTS_PER_PASS:]
+            if not queued:
+                return
+            for kind in ("queries", "sparse"):
+                requests = [r for r in queued if r.kind == kind]
+                if requests:
+                    self._encode(kind, requests)
 
     def _encode(self, kind: str, requests: list[_Request]) -> None:
         texts = [text for r in requests for text in r.texts]
@@ -89,13 +106,14 @@ class SharedModel:
                 output = self.embedder.embed_sparse(texts)  # type: ignore[attr-defined]
         except BaseException as exc:  # every waiting caller gets the failure, none hangs
             for r in requests:
-                r.error, r.done = exc, True
+                r.error = exc
+                r.done.set()
             return
         start = 0
         for r in requests:
             end = start + len(r.texts)
             r.result = output[start:end] if kind == "queries" else _sparse_slice(output, start, end)
-            r.done = True
+            r.done.set()
             start = end
 
 

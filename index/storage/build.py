@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
 from citebot.index.storage import store
+from citebot.index.storage.checkpoints import Checkpointed
 
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
@@ -51,8 +53,14 @@ def build_index(
     embedder: Embedder,
     progress: Progress | None = None,
     limits: DocumentLimits = DEFAULT_LIMITS,
+    stop: threading.Event | None = None,
 ) -> BuildReport:
-    """Write a new generation beside the live one, then switch to it atomically."""
+    """Write a new generation beside the live one, then switch to it atomically.
+
+    Setting `stop` abandons the build at its next checkpoint (BuildAbandoned); the live index stays.
+    """
+    if stop is not None:
+        embedder = Checkpointed(embedder, stop)
     report = progress or (lambda stage, done, total: None)
     started = time.monotonic()
     report("reading", 0, 0)
