@@ -69,7 +69,7 @@ async def test_command_menus_are_registered_per_scope(bot, stub):
 
 async def test_an_admin_who_never_talked_to_the_bot_does_not_stop_it(stub, settings, library, store, caplog):
     settings = settings.model_copy(update={"admin_user_ids": frozenset({ADMIN.id, 4004})})
-    with caplog.at_level(logging.WARNING, logger="citebot.bot.application"):
+    with caplog.at_level(logging.WARNING, logger="citebot.bot"):
         async with running(build_application(settings, library, store), poll_timeout=1):
             stub.push_text(ALICE_CHAT, ALICE, "/start")
             await stub.wait_for_messages(1)
