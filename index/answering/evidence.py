@@ -92,6 +92,12 @@ _DATE = re.compile(
     r"\d{4}|\d+\s*(?:年|月|日|世纪)|[一二三四五六七八九十两]+\s*(?:年|个月|周|天)(?:前|后|来|间)"
     r"|(?:月|周|天|年)(?:前|后)"
 )
+# Digits that write a date: a year ("1999", "2024 年", "20 世纪", "90 年代"), a month or a day.
+_DIGIT_DATE = re.compile(
+    r"\b(?:1[89]|20)\d{2}\b(?:\s*年(?!\s*[间内来前后]))?|\d+\s*(?:月|日|号|世纪|年代)"
+    r"|\b(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+\d{1,2}\b",
+    re.IGNORECASE,
+)
 _TITLE = re.compile(r"《[^》]+》|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)+")
 _NAME_TAGS = frozenset({"nr", "nrfg", "nrt", "nt", "nz"})
 _PLACE_TAGS = frozenset({"ns"})
@@ -115,8 +121,9 @@ def carries(kind: str | None, answer: str) -> bool:
         return True
     if kind == DATE:
         return bool(_DATE.search(answer))
-    if kind == NUMBER:
-        return bool(_DIGIT.search(answer) or _CN_COUNT.search(answer) or _EN_COUNT.search(answer))
+    if kind == NUMBER:  # a count, a share or a sum: the digits of a date ("2024 年 9 月") are not one
+        counted = _DIGIT_DATE.sub(" ", answer)
+        return bool(_DIGIT.search(counted) or _CN_COUNT.search(counted) or _EN_COUNT.search(counted))
     if kind == AMOUNT:
         return bool(_MONEY.search(answer))
     from citebot.index.retrieval import entities

@@ -46,7 +46,7 @@ CYRILLIC_TO_LATIN = {
     "у": "u",
     "ү": "u",
     "ф": "f",
-    "х": "kh",
+    "х": "h",  # Chinese transcribes it with h (呼日勒苏赫), Korean names with ㅎ: both drop out of skeletons
     "ц": "ts",
     "ч": "ch",
     "ш": "sh",
@@ -59,7 +59,7 @@ CYRILLIC_TO_LATIN = {
     "я": "ya",
 }
 DIGRAPHS = (
-    ("kh", "k"),
+    ("kh", "h"),  # Khurelsukh, Erkhembayar: 呼日勒苏赫, 额尔亨巴亚尔
     ("zh", "j"),
     ("ch", "j"),
     ("sh", "s"),
