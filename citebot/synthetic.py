@@ -80,7 +80,7 @@ def questions(rng: np.random.Generator, c: Collection, count: int) -> list[Quest
 
 def exact_top(c: Collection, hybrid: HybridIndex, q: Question, k: int) -> list[int]:
     """The k best rows by the fused score of every chunk, each leg exact (float vectors, not FAISS)."""
-    fused = c.vectors @ q.vector + LEXICAL_WEIGHT * hybrid.lexical.scores(q.terms, len(c.topics)) + hybrid.prior
+    fused = np.dot(c.vectors, q.vector) + LEXICAL_WEIGHT * hybrid.lexical.scores(q.terms, len(c.topics)) + hybrid.prior
     slots = query_slots(q.sparse) if q.sparse is not None else None
     for start in range(0, len(c.topics), BLOCK):
         rows = np.arange(start, min(start + BLOCK, len(c.topics)))

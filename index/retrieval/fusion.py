@@ -111,7 +111,7 @@ class HybridIndex:
         dense[at], searched[at] = nearest[1], True
         others = rows[~searched]
         if len(others):
-            dense[~searched] = np.dot(self.dense.reconstruct_batch(others), query.astype(np.float32))
+            dense[~searched] = np.dot(reconstruct(self.dense, others), query.astype(np.float32))
         return dense
 
     def dense_of_every_chunk(self, query: np.ndarray) -> np.ndarray:
@@ -129,3 +129,14 @@ class HybridIndex:
         if query is None or len(self.sparse) != self.size:
             return np.zeros(size, dtype=np.float32)
         return self.sparse.cosine_of(query_slots(query), rows)
+
+
+def reconstruct(index: faiss.Index, rows: np.ndarray) -> np.ndarray:
+    """The stored vectors of a few hundred rows. In this thread only, without OpenMP: waking a second
+    thread costs more than decoding them (and on a busy machine, many times more)."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return index.reconstruct_batch(rows)
+    finally:
+        faiss.omp_set_num_threads(threads)

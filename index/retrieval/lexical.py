@@ -68,7 +68,8 @@ class BM25:
         return self.rows[start:end], self.counts[start:end].astype(np.float32)
 
     def idf(self, term: str) -> float:
-        n = len(self.postings_of(term)[0])
+        t = self.vocabulary.get(term)
+        n = 0 if t is None else int(self.offsets[t + 1] - self.offsets[t])
         return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
 
     def scores(self, query: list[str]) -> np.ndarray:

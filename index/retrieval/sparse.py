@@ -72,8 +72,10 @@ class SparseRows:
     def cosine_of(self, slots: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         """Cosine with the query (as `query_slots`) of the given rows, or of every row."""
         indices = self.indices if rows is None else self.indices[rows]
-        weights = self.weights if rows is None else self.weights[rows]
-        return (weights * slots[indices]).sum(axis=1, dtype=np.float32)
+        query = slots[indices]
+        shared = np.nonzero(query)  # only the few terms a row shares with the query need its weights
+        weights = (self.weights if rows is None else self.weights[rows])[shared].astype(np.float32)
+        return np.bincount(shared[0], weights=query[shared] * weights, minlength=len(indices)).astype(np.float32)
 
 
 def query_slots(query: SparseRows) -> np.ndarray:
