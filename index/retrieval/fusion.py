@@ -21,9 +21,10 @@ from citebot.index.storage import store
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3
 EXACT_UP_TO = store.EXACT_UP_TO  # chunks; above this, candidates
-DENSE_CANDIDATES = 1000
-LEXICAL_CANDIDATES = 300
-SPARSE_CANDIDATES = 300
+DENSE_CANDIDATES = 300
+LEXICAL_CANDIDATES = 100
+SPARSE_CANDIDATES = 100
+NEAREST_WHEN_SCORING_EVERY_CHUNK = 1000  # a collection scored whole beyond exact FAISS (exact_up_to raised)
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,9 @@ class HybridIndex:
         return dense
 
     def dense_of_every_chunk(self, query: np.ndarray) -> np.ndarray:
-        """Cosine with every chunk; beyond exact search's range, with the nearest DENSE_CANDIDATES only."""
+        """Cosine with every chunk; beyond exact search's range, with the nearest few only (0 elsewhere)."""
         total = self.dense.ntotal
-        wanted = total if total <= store.EXACT_UP_TO else self.dense_candidates
+        wanted = total if total <= store.EXACT_UP_TO else NEAREST_WHEN_SCORING_EVERY_CHUNK
         scores, rows = store.dense_search(self.dense, query.reshape(1, -1), wanted)
         dense = np.zeros(total, dtype=np.float32)
         found = rows[0] >= 0

@@ -28,9 +28,9 @@ class BM25:
         self.vocabulary = vocabulary  # term -> id
         self.offsets, self.rows, self.counts = offsets, rows, counts
         self.size = len(lengths)
-        self.lengths = lengths.astype(np.float32)
-        self.average_length = float(self.lengths.mean()) if self.size and self.lengths.sum() else 1.0
-        self.norm = K1 * (1 - B + B * self.lengths / self.average_length)
+        lengths = lengths.astype(np.float32)
+        self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
+        self.norm = K1 * (1 - B + B * lengths / self.average_length)  # each chunk's length norm, computed once
         self.heads = HeadPostings.build(self)
 
     @classmethod
@@ -112,7 +112,15 @@ class BM25:
         return sum(self.idf(t) * (K1 + 1) for t in set(query)) or 1.0
 
     def nbytes(self) -> int:
-        arrays = (self.offsets, self.rows, self.counts, self.lengths, self.norm, self.heads.offsets, self.heads.rows)
+        arrays = (
+            self.offsets,
+            self.rows,
+            self.counts,
+            self.norm,
+            self.heads.terms,
+            self.heads.offsets,
+            self.heads.rows,
+        )
         return sum(a.nbytes for a in arrays)
 
 

@@ -20,7 +20,7 @@ STORED_TERMS_LARGE = 48
 PAD = 0xFFFF  # the index of an empty slot in stored rows (and -1 in the model's rows): weight 0
 SLOTS = PAD + 1  # a query vector covers every uint16 index, so PAD and -1 both land on a zero slot
 POSTINGS_PER_TERM = 1024  # rows kept per term in SparsePostings, heaviest first
-QUERY_TERMS_SEARCHED = 32  # the query's heaviest terms whose postings give candidates
+QUERY_TERMS_SEARCHED = 16  # the query's heaviest terms whose postings give candidates
 
 
 def stored_terms(chunks: int) -> int:
