@@ -60,12 +60,12 @@ class BM25:
         return cls(vocabulary, offsets, rows[order].astype(np.int32), counts, lengths)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
-        """Rows holding the term, ascending, and its count in each."""
+        """Rows holding the term, ascending, and its count in each (views, uint8 counts)."""
         t = self.vocabulary.get(term)
         if t is None:
             return self.rows[:0], self.counts[:0]
         start, end = self.offsets[t], self.offsets[t + 1]
-        return self.rows[start:end], self.counts[start:end].astype(np.float32)
+        return self.rows[start:end], self.counts[start:end]
 
     def idf(self, term: str) -> float:
         t = self.vocabulary.get(term)
@@ -75,8 +75,9 @@ class BM25:
     def scores(self, query: list[str]) -> np.ndarray:
         scores = np.zeros(self.size, dtype=np.float32)
         for term in set(query):
-            rows, tf = self.postings_of(term)
+            rows, counts = self.postings_of(term)
             if len(rows):
+                tf = counts.astype(np.float32)
                 scores[rows] += self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
         return scores
 
@@ -84,12 +85,12 @@ class BM25:
         """`scores(query)[chosen]`, reading only the postings of the query's terms."""
         scores = np.zeros(len(chosen), dtype=np.float32)
         for term in set(query):
-            rows, tf = self.postings_of(term)
+            rows, counts = self.postings_of(term)
             if not len(rows):
                 continue
             at = np.minimum(np.searchsorted(rows, chosen), len(rows) - 1)
             held = rows[at] == chosen
-            found = tf[at[held]]
+            found = counts[at[held]].astype(np.float32)
             scores[held] += self.idf(term) * found * (K1 + 1) / (found + self.norm[chosen[held]])
         return scores
 
