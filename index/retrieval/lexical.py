@@ -19,14 +19,38 @@ import numpy as np
 K1 = 1.2
 B = 0.75
 HEAD_POSTINGS = 1024  # rows per term, heaviest first, that candidates are taken from
+BLOCK_BITS = 16  # posting rows are stored as offsets within blocks of 65,536 chunks
+
+
+class PackedRows:
+    """Each term's posting rows, ascending, as 16-bit offsets within blocks of 2**BLOCK_BITS chunks,
+    with where each (term, block) run starts: 2 bytes a posting instead of 4."""
+
+    def __init__(self, ids: np.ndarray, rows: np.ndarray, terms: int, size: int) -> None:
+        """`ids` and `rows` sorted by term id, then row."""
+        self.blocks = ((max(size, 1) - 1) >> BLOCK_BITS) + 1
+        self.low = (rows & (2**BLOCK_BITS - 1)).astype(np.uint16)
+        keys = ids.astype(np.int64) * self.blocks + (rows.astype(np.int64) >> BLOCK_BITS)
+        starts = np.searchsorted(keys, np.arange(terms * self.blocks + 1))
+        self.starts = starts.astype(np.uint32 if len(rows) < 2**32 else np.int64)
+
+    def span(self, term: int) -> tuple[int, int]:
+        """Where the term's postings lie in the posting arrays."""
+        return int(self.starts[term * self.blocks]), int(self.starts[(term + 1) * self.blocks])
+
+    def rows(self, term: int) -> np.ndarray:
+        bounds = self.starts[term * self.blocks : (term + 1) * self.blocks + 1].astype(np.int64)
+        base = np.repeat(np.arange(self.blocks, dtype=np.int64) << BLOCK_BITS, np.diff(bounds))
+        return base + self.low[bounds[0] : bounds[-1]]
+
+    def nbytes(self) -> int:
+        return self.low.nbytes + self.starts.nbytes
 
 
 class BM25:
-    def __init__(
-        self, vocabulary: dict[str, int], offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray, lengths: np.ndarray
-    ) -> None:
+    def __init__(self, vocabulary: dict[str, int], rows: PackedRows, counts: np.ndarray, lengths: np.ndarray) -> None:
         self.vocabulary = vocabulary  # term -> id
-        self.offsets, self.rows, self.counts = offsets, rows, counts
+        self.rows, self.counts = rows, counts  # counts in posting order, as uint8
         self.size = len(lengths)
         lengths = lengths.astype(np.float32)
         self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
@@ -55,21 +79,22 @@ class BM25:
     ) -> BM25:
         """From (term id, row, count) triples, one per term of a chunk."""
         order = np.lexsort((rows, ids))
-        offsets = np.searchsorted(ids[order], np.arange(len(vocabulary) + 1)).astype(np.int64)
+        packed = PackedRows(ids[order], rows[order], len(vocabulary), len(lengths))
         counts = np.minimum(counts[order], 255).astype(np.uint8)  # a count past 255 changes BM25 by < 0.1%
-        return cls(vocabulary, offsets, rows[order].astype(np.int32), counts, lengths)
+        return cls(vocabulary, packed, counts, lengths)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding the term, ascending, and its count in each (views, uint8 counts)."""
         t = self.vocabulary.get(term)
         if t is None:
-            return self.rows[:0], self.counts[:0]
-        start, end = self.offsets[t], self.offsets[t + 1]
-        return self.rows[start:end], self.counts[start:end]
+            return np.zeros(0, dtype=np.int64), self.counts[:0]
+        start, end = self.rows.span(t)
+        return self.rows.rows(t), self.counts[start:end]
 
     def idf(self, term: str) -> float:
         t = self.vocabulary.get(term)
-        n = 0 if t is None else int(self.offsets[t + 1] - self.offsets[t])
+        start, end = (0, 0) if t is None else self.rows.span(t)
+        n = end - start
         return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
 
     def scores(self, query: list[str]) -> np.ndarray:
@@ -82,7 +107,7 @@ class BM25:
         return scores
 
     def scores_of(self, query: list[str], chosen: np.ndarray) -> np.ndarray:
-        """`scores(query)[chosen]`, reading only the postings of the query's terms."""
+        """`scores(query)[chosen]` for chosen rows (ascending), reading only the query's terms' postings."""
         scores = np.zeros(len(chosen), dtype=np.float32)
         for term in set(query):
             rows, counts = self.postings_of(term)
@@ -100,9 +125,8 @@ class BM25:
             t = self.vocabulary.get(term)
             if t is None:
                 continue
-            rows = self.heads.rows_of(self, t)
-            at = np.searchsorted(self.rows[self.offsets[t] : self.offsets[t + 1]], rows) + self.offsets[t]
-            tf = self.counts[at].astype(np.float32)
+            rows, counts = self.heads.of(self, t)
+            tf = counts.astype(np.float32)
             yield rows, self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
 
     def ceiling(self, query: list[str]) -> float:
@@ -113,42 +137,42 @@ class BM25:
         return sum(self.idf(t) * (K1 + 1) for t in set(query)) or 1.0
 
     def nbytes(self) -> int:
-        arrays = (
-            self.offsets,
-            self.rows,
-            self.counts,
-            self.norm,
-            self.heads.terms,
-            self.heads.offsets,
-            self.heads.rows,
-        )
-        return sum(a.nbytes for a in arrays)
+        heads = (self.heads.terms, self.heads.offsets, self.heads.rows, self.heads.counts)
+        return self.rows.nbytes() + sum(a.nbytes for a in (self.counts, self.norm, *heads))
 
 
 class HeadPostings:
     """For terms held by more than HEAD_POSTINGS chunks, the HEAD_POSTINGS where the term's BM25
     weight is highest (their count over length norm); shorter postings are their own head."""
 
-    def __init__(self, terms: np.ndarray, offsets: np.ndarray, rows: np.ndarray) -> None:
-        self.terms, self.offsets, self.rows = terms, offsets, rows
+    def __init__(self, terms: np.ndarray, offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> None:
+        self.terms, self.offsets, self.rows, self.counts = terms, offsets, rows, counts
 
     @classmethod
     def build(cls, bm25: BM25, per_term: int = HEAD_POSTINGS) -> HeadPostings:
-        long_terms = np.flatnonzero(np.diff(bm25.offsets) > per_term)
-        heads = []
+        starts = bm25.rows.starts[:: bm25.rows.blocks].astype(np.int64)
+        long_terms = np.flatnonzero(np.diff(starts) > per_term)
+        heads, counts = [], []
         for t in long_terms:
-            start, end = bm25.offsets[t], bm25.offsets[t + 1]
-            rows, tf = bm25.rows[start:end], bm25.counts[start:end].astype(np.float32)
+            rows, tf = bm25.rows.rows(int(t)), bm25.counts[starts[t] : starts[t + 1]]
             weight = tf / (tf + bm25.norm[rows])
-            heads.append(np.sort(rows[np.argpartition(-weight, per_term)[:per_term]]))
+            best = np.sort(np.argpartition(-weight, per_term)[:per_term])
+            heads.append(rows[best])
+            counts.append(tf[best])
         offsets = np.concatenate([[0], np.cumsum([len(h) for h in heads])]).astype(np.int64)
-        return cls(long_terms, offsets, np.concatenate(heads).astype(np.int32) if heads else np.zeros(0, np.int32))
+        if not heads:
+            return cls(long_terms, offsets, np.zeros(0, np.int32), np.zeros(0, np.uint8))
+        return cls(long_terms, offsets, np.concatenate(heads).astype(np.int32), np.concatenate(counts))
 
-    def rows_of(self, bm25: BM25, term: int) -> np.ndarray:
+    def of(self, bm25: BM25, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The term's head rows and their counts (all its postings when they are few)."""
         at = int(np.searchsorted(self.terms, term))
         if at < len(self.terms) and self.terms[at] == term:
-            return self.rows[self.offsets[at] : self.offsets[at + 1]]
-        return bm25.rows[bm25.offsets[term] : bm25.offsets[term + 1]]
+            return self.rows[self.offsets[at] : self.offsets[at + 1]], self.counts[
+                self.offsets[at] : self.offsets[at + 1]
+            ]
+        start, end = bm25.rows.span(term)
+        return bm25.rows.rows(term), bm25.counts[start:end]
 
 
 class PostingsView(Mapping):
