@@ -1,41 +1,133 @@
-"""BM25 over per-field term lists, with an inverted index so scoring touches only matching chunks."""
+"""BM25 over per-field term lists, with an inverted index so scoring touches only matching chunks.
+
+Postings are numpy arrays (term t's rows, ascending, are rows[offsets[t]:offsets[t + 1]]) and each
+chunk's length norm is computed once, so a question costs work in proportion to the postings of its
+own terms: every chunk (`scores`, for small collections), chosen chunks (`scores_of`, a binary search
+per term), or the likeliest chunks of a large collection (`candidates`, from the rows where each term
+weighs most, kept apart per term).
+"""
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import cast
 
 import numpy as np
 
 K1 = 1.2
 B = 0.75
+HEAD_POSTINGS = 1024  # rows per term, heaviest first, that candidates are taken from
+BLOCK_BITS = 16  # posting rows are stored as offsets within blocks of 65,536 chunks
+
+
+class PackedRows:
+    """Each term's posting rows, ascending, as 16-bit offsets within blocks of 2**BLOCK_BITS chunks,
+    with where each (term, block) run starts: 2 bytes a posting instead of 4."""
+
+    def __init__(self, ids: np.ndarray, rows: np.ndarray, terms: int, size: int) -> None:
+        """`ids` and `rows` sorted by term id, then row."""
+        self.blocks = ((max(size, 1) - 1) >> BLOCK_BITS) + 1
+        self.low = (rows & (2**BLOCK_BITS - 1)).astype(np.uint16)
+        keys = ids.astype(np.int64) * self.blocks + (rows.astype(np.int64) >> BLOCK_BITS)
+        starts = np.searchsorted(keys, np.arange(terms * self.blocks + 1))
+        self.starts = starts.astype(np.uint32 if len(rows) < 2**32 else np.int64)
+
+    def span(self, term: int) -> tuple[int, int]:
+        """Where the term's postings lie in the posting arrays."""
+        return int(self.starts[term * self.blocks]), int(self.starts[(term + 1) * self.blocks])
+
+    def rows(self, term: int) -> np.ndarray:
+        bounds = self.starts[term * self.blocks : (term + 1) * self.blocks + 1].astype(np.int64)
+        base = np.repeat(np.arange(self.blocks, dtype=np.int64) << BLOCK_BITS, np.diff(bounds))
+        return base + self.low[bounds[0] : bounds[-1]]
+
+    def nbytes(self) -> int:
+        return self.low.nbytes + self.starts.nbytes
 
 
 class BM25:
-    def __init__(self, documents: list[list[str]]) -> None:
-        self.size = len(documents)
-        self.lengths = np.array([len(d) for d in documents], dtype=np.float32)
-        self.average_length = float(self.lengths.mean()) if self.size and self.lengths.sum() else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for row, terms in enumerate(documents):
-            for term, count in Counter(terms).items():
-                self.postings[term].append((row, count))
+    def __init__(self, vocabulary: dict[str, int], rows: PackedRows, counts: np.ndarray, lengths: np.ndarray) -> None:
+        self.vocabulary = vocabulary  # term -> id
+        self.rows, self.counts = rows, counts  # counts in posting order, as uint8
+        self.size = len(lengths)
+        lengths = lengths.astype(np.float32)
+        self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
+        self.norm = K1 * (1 - B + B * lengths / self.average_length)  # each chunk's length norm, computed once
+        self.heads = HeadPostings.build(self)
+
+    @classmethod
+    def from_documents(cls, documents: list[list[str]]) -> BM25:
+        vocabulary: dict[str, int] = {}
+        triples = [
+            (vocabulary.setdefault(term, len(vocabulary)), row, count)
+            for row, terms in enumerate(documents)
+            for term, count in Counter(terms).items()
+        ]
+        ids, rows, counts = (
+            (np.array(column, dtype=np.int64) for column in zip(*triples, strict=True))
+            if triples
+            else (np.zeros(0, np.int64),) * 3
+        )
+        lengths = np.array([len(d) for d in documents], dtype=np.float32)
+        return cls.from_triples(vocabulary, ids, rows, counts, lengths)
+
+    @classmethod
+    def from_triples(
+        cls, vocabulary: dict[str, int], ids: np.ndarray, rows: np.ndarray, counts: np.ndarray, lengths: np.ndarray
+    ) -> BM25:
+        """From (term id, row, count) triples, one per term of a chunk."""
+        order = np.lexsort((rows, ids))
+        packed = PackedRows(ids[order], rows[order], len(vocabulary), len(lengths))
+        counts = np.minimum(counts[order], 255).astype(np.uint8)  # a count past 255 changes BM25 by < 0.1%
+        return cls(vocabulary, packed, counts, lengths)
+
+    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """Rows holding the term, ascending, and its count in each (views, uint8 counts)."""
+        t = self.vocabulary.get(term)
+        if t is None:
+            return np.zeros(0, dtype=np.int64), self.counts[:0]
+        start, end = self.rows.span(t)
+        return self.rows.rows(t), self.counts[start:end]
 
     def idf(self, term: str) -> float:
-        n = len(self.postings.get(term, ()))
+        t = self.vocabulary.get(term)
+        start, end = (0, 0) if t is None else self.rows.span(t)
+        n = end - start
         return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
 
     def scores(self, query: list[str]) -> np.ndarray:
         scores = np.zeros(self.size, dtype=np.float32)
-        norm = K1 * (1 - B + B * self.lengths / self.average_length)
         for term in set(query):
-            postings = self.postings.get(term)
-            if not postings:
-                continue
-            rows = np.fromiter((r for r, _ in postings), dtype=np.int64, count=len(postings))
-            tf = np.fromiter((c for _, c in postings), dtype=np.float32, count=len(postings))
-            scores[rows] += self.idf(term) * tf * (K1 + 1) / (tf + norm[rows])
+            rows, counts = self.postings_of(term)
+            if len(rows):
+                tf = counts.astype(np.float32)
+                scores[rows] += self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
         return scores
+
+    def scores_of(self, query: list[str], chosen: np.ndarray) -> np.ndarray:
+        """`scores(query)[chosen]` for chosen rows (ascending), reading only the query's terms' postings."""
+        scores = np.zeros(len(chosen), dtype=np.float32)
+        for term in set(query):
+            rows, counts = self.postings_of(term)
+            if not len(rows):
+                continue
+            at = np.minimum(np.searchsorted(rows, chosen), len(rows) - 1)
+            held = rows[at] == chosen
+            found = counts[at[held]].astype(np.float32)
+            scores[held] += self.idf(term) * found * (K1 + 1) / (found + self.norm[chosen[held]])
+        return scores
+
+    def candidates(self, query: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """For each query term, the rows where it weighs most and their scores for it."""
+        for term in set(query):
+            t = self.vocabulary.get(term)
+            if t is None:
+                continue
+            rows, counts = self.heads.of(self, t)
+            tf = counts.astype(np.float32)
+            yield rows, self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
 
     def ceiling(self, query: list[str]) -> float:
         """The score of a chunk holding every query term, so scores read as coverage from 0 to 1.
@@ -44,26 +136,117 @@ class BM25:
         """
         return sum(self.idf(t) * (K1 + 1) for t in set(query)) or 1.0
 
+    def nbytes(self) -> int:
+        heads = (self.heads.terms, self.heads.offsets, self.heads.rows, self.heads.counts)
+        return self.rows.nbytes() + sum(a.nbytes for a in (self.counts, self.norm, *heads))
+
+
+class HeadPostings:
+    """For terms held by more than HEAD_POSTINGS chunks, the HEAD_POSTINGS where the term's BM25
+    weight is highest (their count over length norm); shorter postings are their own head."""
+
+    def __init__(self, terms: np.ndarray, offsets: np.ndarray, rows: np.ndarray, counts: np.ndarray) -> None:
+        self.terms, self.offsets, self.rows, self.counts = terms, offsets, rows, counts
+
+    @classmethod
+    def build(cls, bm25: BM25, per_term: int = HEAD_POSTINGS) -> HeadPostings:
+        starts = bm25.rows.starts[:: bm25.rows.blocks].astype(np.int64)
+        long_terms = np.flatnonzero(np.diff(starts) > per_term)
+        heads, counts = [], []
+        for t in long_terms:
+            rows, tf = bm25.rows.rows(int(t)), bm25.counts[starts[t] : starts[t + 1]]
+            weight = tf / (tf + bm25.norm[rows])
+            best = np.sort(np.argpartition(-weight, per_term)[:per_term])
+            heads.append(rows[best])
+            counts.append(tf[best])
+        offsets = np.concatenate([[0], np.cumsum([len(h) for h in heads])]).astype(np.int64)
+        if not heads:
+            return cls(long_terms, offsets, np.zeros(0, np.int32), np.zeros(0, np.uint8))
+        return cls(long_terms, offsets, np.concatenate(heads).astype(np.int32), np.concatenate(counts))
+
+    def of(self, bm25: BM25, term: int) -> tuple[np.ndarray, np.ndarray]:
+        """The term's head rows and their counts (all its postings when they are few)."""
+        at = int(np.searchsorted(self.terms, term))
+        if at < len(self.terms) and self.terms[at] == term:
+            return self.rows[self.offsets[at] : self.offsets[at + 1]], self.counts[
+                self.offsets[at] : self.offsets[at + 1]
+            ]
+        start, end = bm25.rows.span(term)
+        return bm25.rows.rows(term), bm25.counts[start:end]
+
+
+class PostingsView(Mapping):
+    """term -> [(row, count)] of one field, read from the arrays (what evidence checks look up)."""
+
+    def __init__(self, bm25: BM25) -> None:
+        self.bm25 = bm25
+
+    def __getitem__(self, term: str) -> list[tuple[int, int]]:
+        if term not in self.bm25.vocabulary:
+            raise KeyError(term)
+        rows, counts = self.bm25.postings_of(term)
+        return list(zip(rows.tolist(), counts.astype(int).tolist(), strict=True))
+
+    def __contains__(self, term: object) -> bool:
+        return term in self.bm25.vocabulary
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.bm25.vocabulary)
+
+    def __len__(self) -> int:
+        return len(self.bm25.vocabulary)
+
 
 class LexicalIndex:
     """One BM25 per language field."""
 
-    def __init__(self, field_terms: list[dict[str, list[str]]]) -> None:
-        fields = {name for terms in field_terms for name in terms}
-        self.fields = {name: BM25([terms.get(name, []) for terms in field_terms]) for name in fields}
+    def __init__(
+        self, field_terms: list[dict[str, list[str]]] | None = None, fields: dict[str, BM25] | None = None
+    ) -> None:
+        if fields is None:
+            names = {name for terms in field_terms or [] for name in terms}
+            fields = {name: BM25.from_documents([terms.get(name, []) for terms in field_terms or []]) for name in names}
+        self.fields = fields
 
-    def postings(self) -> dict[str, dict[str, list[tuple[int, int]]]]:
-        """field -> term -> [(row, count)], for terms the collection holds."""
-        return {name: bm25.postings for name, bm25 in self.fields.items()}
+    def postings(self) -> dict[str, dict[str, list]]:
+        """field -> term -> [(row, count)], for terms the collection holds (read-only views of the arrays)."""
+        return {name: cast(dict[str, list], PostingsView(bm25)) for name, bm25 in self.fields.items()}
+
+    def used(self, query: dict[str, list[str]]) -> Iterator[tuple[BM25, list[str]]]:
+        for field, terms in query.items():
+            bm25 = self.fields.get(field)
+            if bm25 is not None and terms:
+                yield bm25, terms
+
+    def ceiling(self, query: dict[str, list[str]]) -> float:
+        return sum(bm25.ceiling(terms) for bm25, terms in self.used(query))
 
     def scores(self, query: dict[str, list[str]], size: int) -> np.ndarray:
         """Coverage of the query by each chunk, 0 to 1, summed over the fields the query uses."""
         total = np.zeros(size, dtype=np.float32)
-        ceiling = 0.0
-        for field, terms in query.items():
-            bm25 = self.fields.get(field)
-            if bm25 is None or not terms:
-                continue
+        for bm25, terms in self.used(query):
             total += bm25.scores(terms)
-            ceiling += bm25.ceiling(terms)
+        ceiling = self.ceiling(query)
         return total / ceiling if ceiling else total
+
+    def scores_of(self, query: dict[str, list[str]], chosen: np.ndarray) -> np.ndarray:
+        """`scores(query)[chosen]`, without touching other chunks."""
+        total = np.zeros(len(chosen), dtype=np.float32)
+        for bm25, terms in self.used(query):
+            total += bm25.scores_of(terms, chosen)
+        ceiling = self.ceiling(query)
+        return total / ceiling if ceiling else total
+
+    def candidates(self, query: dict[str, list[str]], wanted: int) -> np.ndarray:
+        """Up to `wanted` rows likely to score highest, summing each term's best rows' scores."""
+        parts = [part for bm25, terms in self.used(query) for part in bm25.candidates(terms)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64)
+        rows, inverse = np.unique(np.concatenate([r for r, _ in parts]), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate([s for _, s in parts]), minlength=len(rows))
+        if len(rows) <= wanted:
+            return rows.astype(np.int64)
+        return rows[np.argpartition(-scores, wanted)[:wanted]].astype(np.int64)
+
+    def nbytes(self) -> int:
+        return sum(bm25.nbytes() for bm25 in self.fields.values())

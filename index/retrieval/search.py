@@ -12,19 +12,16 @@ from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.corpus.text import script_of
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
+from citebot.index.retrieval.fusion import EXACT_UP_TO, HybridIndex, Legs, Question
 from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.neighbours import NEIGHBOURS, NeighbourReader
 from citebot.index.retrieval.prior import prior
 from citebot.index.retrieval.sparse import SparseRows
 from citebot.index.retrieval.terms import query_terms
 from citebot.index.retrieval.translation import QueryTranslator
-from citebot.index.storage import store
 from citebot.index.storage.store import StoredIndex
 
-LEXICAL_WEIGHT = 0.25
-SPARSE_WEIGHT = 0.3
 RERANK_CANDIDATES = 10
-DENSE_CANDIDATES = 1000  # chunks scored densely per question in a large (approximately searched) collection
 MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 
@@ -48,17 +45,30 @@ class Reranker(Protocol):
 
 
 class Searcher:
-    def __init__(self, stored: StoredIndex, embedder: Embedder, reranker: Reranker | None = None) -> None:
+    def __init__(
+        self,
+        stored: StoredIndex,
+        embedder: Embedder,
+        reranker: Reranker | None = None,
+        exact_up_to: int = EXACT_UP_TO,
+    ) -> None:
         self.stored = stored
         self.embedder = embedder
         self.reranker = reranker
         self.chunks = stored.chunks
-        self.chunk_documents = np.array([c.doc for c in stored.chunks])
+        self.document_rows = rows_by_document(stored.chunks)
         self.lexical = LexicalIndex(stored.terms)
         self.paragraphs = short_paragraphs(stored.chunks)
         self.translator = QueryTranslator(stored.translation)
-        self.prior = prior(stored.chunks, stored.manifest.get("documents", []))
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
+        self.hybrid = HybridIndex(
+            dense=stored.vectors,
+            lexical=self.lexical,
+            sparse=stored.sparse,
+            postings=stored.sparse_postings,
+            prior=prior(stored.chunks, stored.manifest.get("documents", [])),
+            exact_up_to=exact_up_to,
+        )
 
     @property
     def generation(self) -> str:
@@ -66,45 +76,52 @@ class Searcher:
 
     def search(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
         """The k best excerpts, best first; overlapping windows of a paragraph are merged."""
+        asked = self.question(question)
+        within = self.document_rows.get(doc, np.zeros(0, np.int64)) if doc is not None else None
+        legs = self.hybrid.legs(asked, within)
+        mask = np.ones(len(legs.rows), dtype=bool) if within is None else np.isin(legs.rows, within)
+        hits = self.hits(legs, mask, max(k, RERANK_CANDIDATES) if self.reranker else k)
+        if self.reranker:
+            hits = self.rerank(question, hits)
+        return Retrieval(
+            hits=hits[:k],
+            relevance=self.relevance(legs, asked, mask),
+            query=asked.vector,
+            unmatched=unmatched(question, asked.terms, self.lexical.postings()),
+        )
+
+    def question(self, question: str) -> Question:
+        """What the legs search with: the question's vector, lexical terms and latent terms."""
         mongolian_words = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
-        query = self.embed_query(question, "".join(mongolian_words))
-        dense = self.dense_scores(query)
+        vector = self.embed_query(question, "".join(mongolian_words))
         terms = query_terms(question)
         if mongolian_words:
             terms["zh"] = mongolian_words
-        lexical = self.lexical.scores(terms, len(self.chunks))
-        mask = self.document_mask(doc)
-        query_sparse = self.encode_sparse(question)
-        sparse = self.sparse_cosines(self.stored.sparse, query_sparse, len(self.chunks))
-        fused = dense + LEXICAL_WEIGHT * lexical + SPARSE_WEIGHT * sparse + self.prior
-        wanted = max(k, RERANK_CANDIDATES) if self.reranker else k
+        return Question(vector, terms, self.encode_sparse(question))
+
+    def hits(self, legs: Legs, mask: np.ndarray, wanted: int) -> list[Hit]:
         hits: list[Hit] = []
-        for row in np.argsort(-fused):
-            if not mask[row]:
+        fused = legs.fused(self.hybrid.prior)
+        for at in np.argsort(-fused):
+            if not mask[at]:
                 continue
-            window = self.chunks[row]
-            hit = Hit(self.excerpt_of(window), float(fused[row]), window)
+            window = self.chunks[int(legs.rows[at])]
+            hit = Hit(self.excerpt_of(window), float(fused[at]), window)
             if absorb(hits, hit):
                 continue
             if len(hits) == wanted:
                 break
             hits.append(hit)
-        if self.reranker:
-            hits = self.rerank(question, hits)
-        relevance = assess(
-            dense,
-            self.stored.background @ query,
-            sparse,
-            self.sparse_cosines(self.stored.background_sparse, query_sparse, len(self.stored.background_sparse)),
-            lexical,
-            mask,
-        )
-        return Retrieval(
-            hits=hits[:k],
-            relevance=relevance,
-            query=query,
-            unmatched=unmatched(question, terms, self.lexical.postings()),
-        )
+        return hits
+
+    def relevance(self, legs: Legs, asked: Question, mask: np.ndarray) -> Relevance:
+        """How well the best chunk within mask answers, against the background passages."""
+        background = self.stored.background_sparse
+        sparse_background = np.zeros(len(background), dtype=np.float32)
+        if asked.sparse is not None and len(background):
+            sparse_background = background.cosine(asked.sparse)
+        dense_background = self.stored.background @ asked.vector
+        return assess(legs.dense, dense_background, legs.sparse, sparse_background, legs.lexical, mask)
 
     def sentence_vectors(self, window: Chunk) -> np.ndarray | None:
         """The stored vectors of a window's sentences (None if the window is not from this index)."""
@@ -130,31 +147,19 @@ class Searcher:
         mean = vectors.mean(axis=0)
         return mean / np.linalg.norm(mean)
 
-    def dense_scores(self, query: np.ndarray) -> np.ndarray:
-        """Cosine with every chunk; beyond exact search's range, with the nearest DENSE_CANDIDATES only."""
-        total = self.stored.vectors.ntotal
-        wanted = total if total <= store.EXACT_UP_TO else DENSE_CANDIDATES
-        scores, rows = store.dense_search(self.stored.vectors, query.reshape(1, -1), wanted)
-        dense = np.zeros(total, dtype=np.float32)
-        found = rows[0] >= 0
-        dense[rows[0][found]] = scores[0][found]
-        return dense
-
     def encode_sparse(self, question: str) -> SparseRows | None:
         """The question's latent terms, when both the index and the embedder have a sparse head."""
         if not self.stored.manifest.get("sparse_dim"):
             return None
         return sparse_rows(self.embedder, [question])
 
-    def sparse_cosines(self, rows: SparseRows, query: SparseRows | None, size: int) -> np.ndarray:
-        if query is None or len(rows) != size:
-            return np.zeros(size, dtype=np.float32)
-        return rows.cosine(query, int(self.stored.manifest["sparse_dim"]))
 
-    def document_mask(self, doc: str | None) -> np.ndarray:
-        if doc is None:
-            return np.ones(len(self.chunks), dtype=bool)
-        return self.chunk_documents == doc
+def rows_by_document(chunks: list[Chunk]) -> dict[str, np.ndarray]:
+    """Each document's chunk rows, so a question limited to one document never scans the others."""
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.doc, []).append(row)
+    return {doc: np.array(found, dtype=np.int64) for doc, found in rows.items()}
 
 
 MAX_MERGED_SENTENCES = 3

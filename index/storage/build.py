@@ -19,7 +19,7 @@ from citebot.index.corpus.documents import SUFFIXES, DocumentError, load_documen
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
 from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, sparse_rows
 from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
-from citebot.index.retrieval.sparse import SparseRows
+from citebot.index.retrieval.sparse import PAD, SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
 from citebot.index.storage import store
@@ -166,6 +166,7 @@ def encode_reusing(
         part = missing[start : start + step]
         vectors = embedder.embed_passages([keys[i] for i in part])
         sparse = sparse_rows(embedder, [chunks[i].text for i in part])
+        sparse = sparse.compact() if sparse is not None else None  # as stored, so reused rows stack with new
         for n, i in enumerate(part):
             known[keys[i]] = Encoding(
                 vectors[n],
@@ -220,4 +221,6 @@ def stack_sparse(encodings: list[Encoding]) -> SparseRows:
     sparse = [e.sparse for e in encodings if e.sparse is not None]
     if not encodings or len(sparse) < len(encodings):
         return SparseRows.empty()
-    return SparseRows(np.vstack([s[0] for s in sparse]), np.vstack([s[1] for s in sparse]))
+    width = max(len(s[0]) for s in sparse)  # rows reused from a large collection may keep fewer terms
+    indices = np.vstack([np.pad(s[0], (0, width - len(s[0])), constant_values=PAD) for s in sparse])
+    return SparseRows(indices, np.vstack([np.pad(s[1], (0, width - len(s[1]))) for s in sparse]))

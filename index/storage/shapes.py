@@ -14,7 +14,7 @@ import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.retrieval.sparse import TERMS_PER_TEXT, SparseRows
+from citebot.index.retrieval.sparse import PAD, SparsePostings, SparseRows, stored_terms
 
 _CHUNK_TYPES = {name: field.type for name, field in Chunk.__dataclass_fields__.items()}
 _OPTIONAL_CHUNK_KEYS = {"doc_byline"}
@@ -92,25 +92,49 @@ def sparse(blob: bytes, sparse_dim: int, chunks: int, passages: int) -> tuple[Sp
         _require(sorted(arrays.files) == sorted(SPARSE_KEYS), f"sparse.npz holds {sorted(arrays.files)}")
         loaded = {key: arrays[key] for key in SPARSE_KEYS}
     rows = (
-        _sparse_rows(loaded["indices"], loaded["weights"], sparse_dim, chunks if sparse_dim else 0, "chunk"),
+        _sparse_rows(
+            loaded["indices"], loaded["weights"], sparse_dim, chunks if sparse_dim else 0, "chunk", stored_terms(chunks)
+        ),
         _sparse_rows(
             loaded["background_indices"],
             loaded["background_weights"],
             sparse_dim,
             passages if sparse_dim else 0,
             "background",
+            stored_terms(chunks),
         ),
     )
     return rows
 
 
-def _sparse_rows(indices: np.ndarray, weights: np.ndarray, sparse_dim: int, count: int, what: str) -> SparseRows:
-    shape = (count, TERMS_PER_TEXT)
-    _require(indices.dtype == np.int32 and indices.shape == shape, f"{what} latent term indices are {indices.shape}")
-    _require(weights.dtype == np.float32 and weights.shape == shape, f"{what} latent term weights are {weights.shape}")
-    _require(bool(((indices >= -1) & (indices < max(sparse_dim, 1))).all()), f"{what} latent term index out of range")
+def _sparse_rows(
+    indices: np.ndarray, weights: np.ndarray, sparse_dim: int, count: int, what: str, terms: int
+) -> SparseRows:
+    shape = (count, terms)
+    _require(sparse_dim < PAD, f"latent term dimension {sparse_dim} does not fit 16 bits")
+    _require(indices.dtype == np.uint16 and indices.shape == shape, f"{what} latent term indices are {indices.shape}")
+    _require(weights.dtype == np.float16 and weights.shape == shape, f"{what} latent term weights are {weights.shape}")
+    _require(bool(((indices < max(sparse_dim, 1)) | (indices == PAD)).all()), f"{what} latent term index out of range")
     _require(bool(np.isfinite(weights).all()), f"{what} latent term weights hold NaN or infinity")
     return SparseRows(indices, weights)
+
+
+def sparse_postings(blob: bytes, sparse_dim: int, chunks: int) -> SparsePostings:
+    """The latent terms' inverted index: offsets for every term, rows inside the collection."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+        _require(
+            sorted(arrays.files) == ["offsets", "rows", "weights"], f"sparse_postings.npz holds {sorted(arrays.files)}"
+        )
+        offsets, rows, weights = arrays["offsets"], arrays["rows"], arrays["weights"]
+    _require(
+        offsets.dtype == np.int64 and offsets.shape == (sparse_dim + 1,), f"latent postings offsets are {offsets.shape}"
+    )
+    _require(offsets[0] == 0 and bool((np.diff(offsets) >= 0).all()), "latent postings offsets do not ascend from 0")
+    _require(rows.dtype == np.int32 and offsets[-1] == len(rows), f"latent postings hold {len(rows)} rows")
+    _require(weights.dtype == np.float16 and weights.shape == rows.shape, "latent postings weights do not match rows")
+    _require(bool(((rows >= 0) & (rows < chunks)).all()), "latent postings point outside the chunks")
+    _require(bool(np.isfinite(weights).all()), "latent postings weights hold NaN or infinity")
+    return SparsePostings(offsets, rows, weights)
 
 
 def sentences(vectors_blob: bytes, rows_blob: bytes, dimension: int, windows: int) -> SentenceVectors:

@@ -6,6 +6,9 @@ Layout of an index directory:
     generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
     generations/<id>/background.npy  vectors of everyday passages, for abstention
     generations/<id>/sparse.npz      latent terms of the chunks and of the background passages
+                                     (the heaviest STORED_TERMS a text, uint16 indices, float16 weights)
+    generations/<id>/sparse_postings.npz  inverted index of the chunks' latent terms: each term's
+                                     heaviest rows, where a large collection's candidates come from
     generations/<id>/translation.json  query translation tables for the collection's words
     generations/<id>/sentences.npy   vectors of the windows' distinct sentences, for the direct answer
     generations/<id>/sentence_rows.npz  which of those sentences each window holds
@@ -35,21 +38,24 @@ import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.retrieval.sparse import SparseRows
+from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
 from citebot.index.storage import integrity, shapes
 
-FORMAT_VERSION = 4  # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed
+# 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
+# 5: compact latent terms (uint16, float16) and their inverted index
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
 BACKGROUND = "background.npy"
 SPARSE = "sparse.npz"
+SPARSE_POSTINGS = "sparse_postings.npz"
 TRANSLATION = "translation.json"
 SENTENCE_VECTORS = "sentences.npy"
 SENTENCE_ROWS = "sentence_rows.npz"
 EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
 PROBED_LISTS = 32
-REQUIRED_FILES = (VECTORS, CHUNKS, BACKGROUND, SPARSE, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
+REQUIRED_FILES = (VECTORS, CHUNKS, BACKGROUND, SPARSE, SPARSE_POSTINGS, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
 
 
 class IndexMissing(FileNotFoundError):
@@ -76,6 +82,7 @@ class StoredIndex:
     translation: dict
     path: Path
     sentences: SentenceVectors
+    sparse_postings: SparsePostings
 
 
 def write_generation(
@@ -102,14 +109,8 @@ def write_generation(
     dense = dense_index(vectors)
     faiss.write_index(dense, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
-    with open(target / SPARSE, "wb") as out:
-        np.savez(
-            out,
-            indices=sparse.indices,
-            weights=sparse.weights,
-            background_indices=background_sparse.indices,
-            background_weights=background_sparse.weights,
-        )
+    width = stored_terms(len(chunks))
+    write_sparse(target, sparse.compact(width), background_sparse.compact(width), int(manifest.get("sparse_dim", 0)))
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk, chunk_terms in zip(chunks, terms, strict=True):
             out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
@@ -130,6 +131,21 @@ def write_generation(
     _write_synced(target / MANIFEST, json.dumps(integrity.seal(full_manifest), ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
+
+
+def write_sparse(target: Path, sparse: SparseRows, background: SparseRows, dim: int) -> None:
+    """The compacted latent terms of chunks and background passages, and the chunks' inverted index."""
+    with open(target / SPARSE, "wb") as out:
+        np.savez(
+            out,
+            indices=sparse.indices,
+            weights=sparse.weights,
+            background_indices=background.indices,
+            background_weights=background.weights,
+        )
+    postings = SparsePostings.build(sparse, dim) if dim and len(sparse) else SparsePostings.empty()
+    with open(target / SPARSE_POSTINGS, "wb") as out:
+        np.savez(out, offsets=postings.offsets, rows=postings.rows, weights=postings.weights)
 
 
 def dense_index(vectors: np.ndarray) -> faiss.Index:
@@ -228,7 +244,9 @@ def _load_generation(path: Path) -> StoredIndex:
     shapes.vectors(vectors, dimension, count)
     chunks, terms = shapes.chunk_rows(blobs[CHUNKS], count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
-    sparse, background_sparse = shapes.sparse(blobs[SPARSE], manifest.get("sparse_dim", 0), count, passages)
+    sparse_dim = manifest.get("sparse_dim", 0)
+    sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
+    sparse_postings = shapes.sparse_postings(blobs[SPARSE_POSTINGS], sparse_dim if count else 0, count)
     translation = shapes.translation(blobs[TRANSLATION])
     sentences = shapes.sentences(blobs[SENTENCE_VECTORS], blobs[SENTENCE_ROWS], dimension, count)
     return StoredIndex(
@@ -242,6 +260,7 @@ def _load_generation(path: Path) -> StoredIndex:
         translation=translation,
         path=path,
         sentences=sentences,
+        sparse_postings=sparse_postings,
     )
 
 
