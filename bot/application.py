@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import threading
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from http import HTTPStatus
@@ -179,8 +178,6 @@ def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
     require_token(settings)
     if library is None:
         library = open_library(settings)
-    # While python-telegram-bot connects and registers the menus, not after the first question came.
-    threading.Thread(target=library.warm_up, name="warm-up", daemon=True).start()
     application = build_application(
         settings,
         library,

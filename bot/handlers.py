@@ -58,8 +58,6 @@ class DocumentLibrary(Protocol):
 
     def abandon_builds(self) -> None: ...
 
-    def warm_up(self) -> None: ...
-
 
 def text_after_command(message: Message) -> str:
     """The text following a leading /command or /command@botname."""

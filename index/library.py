@@ -20,13 +20,6 @@ from citebot.index.storage.build import BuildReport, Progress, build_index
 
 log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 1000
-# One question per script the readers ask in: each loads what its language needs on first use.
-WARM_UP_QUESTIONS = (
-    "Who is this about, and where did it happen?",
-    "这件事是谁在哪里说的？",
-    "Энэ хэний тухай, хаана болсон бэ?",
-    "이것은 누구에 관한 것이고 어디에서 일어났습니까?",
-)
 
 
 class ReindexInProgress(RuntimeError):
@@ -125,13 +118,6 @@ class Library:
         answer = self._answer(searcher, question, doc, context, k)
         self.answers.put(key, answer)
         return answer
-
-    def warm_up(self) -> None:
-        """Answers a question in each script, uncached, so that the first reader does not wait for
-        what is loaded on first use (the model's first pass, the name lexicons, compiled patterns)."""
-        searcher = self.searcher
-        for question in WARM_UP_QUESTIONS:
-            self._answer(searcher, question, None, None, 3)
 
     def _answer(self, searcher: Searcher, question: str, doc: str | None, context: str | None, k: int) -> Answer:
         retrieval = searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
