@@ -17,14 +17,7 @@ from tests.support import write_small_corpus
 async def test_run_builds_the_index_answers_and_stops_cleanly(tmp_path):
     with BotApiStub() as stub:
         env = run_env(stub, tmp_path)
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "citebot"), "run"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_run(env, tmp_path)
         try:
             stub.push_text(Chat.private(ALICE), ALICE, "平壤为什么召回驻蒙古大使?")
             [reply] = await stub.wait_for_messages(1, timeout=180)
@@ -56,6 +49,18 @@ async def test_run_answers_from_the_index_that_citebot_reindex_built(tmp_path):
 
 
 # -- faults at start-up and shutdown (safety-bot) -------------------------------------------------
+
+
+def start_run(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    """`citebot run` as a service manager starts it, its output (stdout and stderr) in one pipe."""
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "citebot"), "run"],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def run_env(stub: BotApiStub, tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -6,14 +6,12 @@ import asyncio
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from tests.bot_support import ADMIN, BOB
 from tests.botapi_stub import BotApiStub, Chat
-from tests.test_cli_run import run_env
+from tests.test_cli_run import run_env, start_run
 
 STOP_BOUND_SECONDS = 10.0
 
@@ -46,14 +44,7 @@ async def wait_until(condition, timeout: float) -> None:
 async def test_sigterm_abandons_a_rebuild_answers_the_question_in_flight_and_exits_in_time(tmp_path):
     with BotApiStub() as stub:
         env = run_env(stub, tmp_path, ADMIN_USER_IDS=str(ADMIN.id))
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "citebot"), "run"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_run(env, tmp_path)
         try:
             stub.push_text(Chat.private(BOB), BOB, "Why did North Korea recall its ambassador?")
             await stub.wait_for_messages(1, timeout=180)  # polling, with an index
@@ -87,14 +78,7 @@ async def test_sigterm_abandons_a_rebuild_answers_the_question_in_flight_and_exi
 async def test_sigterm_with_telegram_hanging_on_a_reply_still_exits_in_time_and_logs_the_question(tmp_path):
     with BotApiStub() as stub:
         env = run_env(stub, tmp_path)
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "citebot"), "run"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = start_run(env, tmp_path)
         try:
             stub.push_text(Chat.private(BOB), BOB, "Why did North Korea recall its ambassador?")
             await stub.wait_for_messages(1, timeout=180)
