@@ -107,6 +107,8 @@ def render_block(block: Block) -> str:
 
 def hard_split(text: str, max_units: int) -> list[str]:
     """Pieces of text whose escaped form fits max_units UTF-16 units, preferring to cut at spaces."""
+    if utf16_len(escape(text)) <= max_units:  # nearly always: a sentence is far below a message
+        return [text] if text else []
     pieces: list[str] = []
     current, size, last_space = "", 0, -1
     for char in text:

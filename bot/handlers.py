@@ -113,6 +113,7 @@ class Handlers:
         self.library = library
         self.store = store
         self.admin_user_ids = frozenset(settings.admin_user_ids)
+        self.typing_after = settings.typing_after_seconds
         self.languages = ReaderLanguages(store, self.admin_user_ids)
         self.interactions = Interactions(store)
         self.fair_use = FairUse(settings.user_rate_limit, self.admin_user_ids)
@@ -227,7 +228,7 @@ class Handlers:
                 return
         earlier = await self.earlier_question(message, context.bot.id)
         started = time.perf_counter()
-        async with self.fair_use.turn(user_id), typing(context.bot, message):
+        async with self.fair_use.turn(user_id), typing(context.bot, message, self.typing_after):
             answer = await asyncio.to_thread(functools.partial(self.library.answer, question, doc, context=earlier))
         latency_ms = round((time.perf_counter() - started) * 1000)
         ticket = await self.record(update, question, answer, latency_ms)

@@ -34,16 +34,16 @@ async def send_typing(bot: Bot, message: Message) -> None:
 
 
 @contextlib.asynccontextmanager
-async def typing(bot: Bot, message: Message) -> AsyncIterator[None]:
-    """Shows 'typing…' in the message's chat until the block ends."""
+async def typing(bot: Bot, message: Message, after: float = 0.0) -> AsyncIterator[None]:
+    """Shows 'typing…' in the message's chat from `after` seconds on until the block ends."""
 
-    async def refresh() -> None:
+    async def show() -> None:
+        await asyncio.sleep(after)
         while True:
-            await asyncio.sleep(TYPING_REFRESH_SECONDS)
             await send_typing(bot, message)
+            await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
-    await send_typing(bot, message)
-    task = asyncio.create_task(refresh())
+    task = asyncio.create_task(show())
     try:
         yield
     finally:

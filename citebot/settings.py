@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     reranker_model: str | None = Field(default=None, validation_alias="CITEBOT_RERANKER_MODEL")
     # Questions per user per minute (admins are exempt); 0 turns the limit off.
     user_rate_limit: int = Field(default=10, ge=0, validation_alias="CITEBOT_USER_RATE_LIMIT")
+    # "typing…" is shown only for answers slower than this: Telegram counts a chat action against the
+    # ~30 requests a second a bot may make, and a quick answer would spend half of them on it.
+    typing_after_seconds: float = Field(default=0.5, ge=0, validation_alias="CITEBOT_TYPING_AFTER_SECONDS")
     max_document_mb: float = Field(default=5.0, gt=0, validation_alias="CITEBOT_MAX_DOCUMENT_MB")
     max_documents: int = Field(default=1000, gt=0, validation_alias="CITEBOT_MAX_DOCUMENTS")
 

@@ -25,7 +25,6 @@ async def test_ask_is_answered_as_a_reply_to_the_asker(stub, store, command):
     [reply] = await stub.wait_for_messages(1)
     assert (reply.chat_id, reply.reply_to_message_id) == (GROUP.id, asked)
     assert reply.blockquotes and "¶" in reply.plain_text
-    assert (GROUP.id, "typing") in stub.chat_actions
     [logged] = await store.recent(5)
     assert (logged.question, logged.chat_type, logged.answered) == (ON_TOPIC_QUESTION, "supergroup", True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 
@@ -95,3 +96,35 @@ async def test_a_follow_up_after_a_restart_is_still_read_with_its_question(stub,
             stub.push_text(GROUP, BOB, "那是哪一年发生的？", reply_to=answer.message_id)
             _, reply = await stub.wait_for_messages(2)
     assert any("2024年" in quote for quote in reply.blockquotes)
+
+
+class SlowLibrary:
+    """The real library, taking `seconds` longer over every answer (a busy machine)."""
+
+    def __init__(self, library, seconds: float) -> None:
+        self.library, self.seconds = library, seconds
+
+    def __getattr__(self, name: str):
+        return getattr(self.library, name)
+
+    def answer(self, *args, **kwargs):
+        time.sleep(self.seconds)
+        return self.library.answer(*args, **kwargs)
+
+
+async def test_a_slow_answer_shows_typing_until_it_arrives(stub, settings, library, store):
+    async with running(build_application(settings, SlowLibrary(library, 1.5), store), poll_timeout=1):
+        stub.push_text(GROUP, ALICE, f"/ask {ON_TOPIC_QUESTION}")
+        [reply] = await stub.wait_for_messages(1)
+    assert reply.blockquotes
+    assert (GROUP.id, "typing") in stub.chat_actions
+
+
+async def test_an_answer_quicker_than_the_typing_delay_spends_no_request_on_typing(stub, settings, library, store):
+    patient = settings.model_copy(update={"typing_after_seconds": 30.0})
+    chat = Chat.private(BOB)
+    async with running(build_application(patient, library, store), poll_timeout=1):
+        stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
+        [reply] = await stub.wait_for_messages(1)
+    assert reply.blockquotes
+    assert stub.chat_actions == []

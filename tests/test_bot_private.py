@@ -39,7 +39,6 @@ async def test_question_is_answered_with_quoted_cited_excerpts(stub, store, libr
     assert any(expected.text in quote for quote in reply.blockquotes)
     assert "[1] 蒙古与朝鲜半岛 (Test Gazette, 2025-11-04) — § 叛逃危机, ¶ 2" in reply.plain_text
     assert reply.plain_text.count("蒙古与朝鲜半岛") == 1
-    assert (CHAT.id, "typing") in stub.chat_actions
     [logged] = await store.recent(5)
     assert (logged.question, logged.chat_type, logged.user_language) == (ON_TOPIC_QUESTION, "private", "en")
     assert logged.answered and len(logged.cited_chunk_ids) == len(reply.blockquotes)

