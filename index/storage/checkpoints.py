@@ -13,8 +13,9 @@ import numpy as np
 from citebot.index.retrieval.embedding import BATCH, Embedder
 from citebot.index.retrieval.sparse import SparseRows
 
-# The embedder's own batch, so the vectors are exactly those of one big call.
-TEXTS_PER_CHECKPOINT = BATCH
+# Whole batches of the embedder, so the vectors are exactly those of one big call; two of them, one
+# for each model thread of a 2-core machine (index/retrieval/batching.py).
+TEXTS_PER_CHECKPOINT = 2 * BATCH
 
 
 class BuildAbandoned(RuntimeError):

@@ -24,13 +24,11 @@ _load_generation from the verified bytes with a shape check in `shapes`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,25 +162,12 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
             faiss.IndexFlatIP(dimension), dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
         )
         sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
-        with every_core():
-            index.train(vectors[np.sort(sample)])
+        index.train(vectors[np.sort(sample)])
         index.nprobe = PROBED_LISTS
-    with every_core():
-        index.add(vectors)
+    index.add(vectors)
     if isinstance(index, faiss.IndexIVF):
         index.make_direct_map()  # a rebuild reads unchanged chunks' vectors back
     return index
-
-
-@contextlib.contextmanager
-def every_core() -> Iterator[None]:
-    """FAISS on every core for a build, in this thread only (questions search one at a time, on one core)."""
-    threads = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(os.cpu_count() or 1)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(threads)
 
 
 def dense_search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
