@@ -11,6 +11,7 @@ from citebot.index.answering.evidence import Unmatched, unmatched
 from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.corpus.text import script_of
+from citebot.index.retrieval import glossary
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.fusion import EXACT_UP_TO, HybridIndex, Legs, Question
 from citebot.index.retrieval.lexical import LexicalIndex
@@ -92,7 +93,7 @@ class Searcher:
 
     def question(self, question: str) -> Question:
         """What the legs search with: the question's vector, lexical terms and latent terms."""
-        mongolian_words = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
+        mongolian_words = self.mongolian_reading(question) if script_of(question) == "cyrillic" else []
         reading = "".join(mongolian_words) or self.translator.translate(question)
         vectors, sparse = self.encode(question, reading)
         mean = vectors.mean(axis=0)
@@ -100,6 +101,11 @@ class Searcher:
         if mongolian_words:
             terms["zh"] = mongolian_words
         return Question(mean / np.linalg.norm(mean), terms, sparse)
+
+    def mongolian_reading(self, question: str) -> list[str]:
+        """The collection's Chinese words for a Mongolian question: its glossary words, then the
+        model's neighbours of its other words."""
+        return list(dict.fromkeys(glossary.chinese_words(question, self.translator) + self.neighbours.words(question)))
 
     def hits(self, legs: Legs, mask: np.ndarray, wanted: int) -> list[Hit]:
         hits: list[Hit] = []
