@@ -73,9 +73,14 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def floor(library: Library, questions: list[str]) -> dict:
-    """The bare forward pass of one question: what no answer can beat."""
-    embed = library.embedder.embed_queries
-    return summary_ms([timed(functools.partial(embed, [q])) for q in questions])
+    """The bare forward pass of one question: what no answer can beat. As the bot runs it (on a model
+    thread, one core) and, under `all_cores`, on every core from this thread: the fastest a lone
+    pass can be, which is what the offline target is held against."""
+    shared = library.embedder
+    as_run = summary_ms([timed(functools.partial(shared.embed_queries, [q])) for q in questions])
+    bare = getattr(shared, "embedder", shared)
+    all_cores = summary_ms([timed(functools.partial(bare.embed_queries, [q])) for q in questions])
+    return {**as_run, "all_cores": all_cores}
 
 
 def offline(library: Library, questions: list[str], workers: int) -> dict:
@@ -127,14 +132,14 @@ def run(settings: Settings, questions: list[str], scale_sizes: list[int], worker
         report["rss_mb_in_process"] = rss_mb()
         # Start-up before the crowd: the Bot API section leaves the machine busy for a while.
         report["start_up"] = start_up(settings, index_dir, work, questions[0])
-        report["bot_api"] = bot_api(library, questions, settings)
+        report["bot_api"] = bot_api(index_dir, questions, settings, work)
     report["scale"] = [scale(size) for size in scale_sizes]
     report["targets"] = targets(report)
     return report
 
 
 def targets(report: dict) -> dict:
-    floor_p50 = report["floor"]["p50_ms"]
+    floor_p50 = min(report["floor"]["p50_ms"], report["floor"]["all_cores"]["p50_ms"])
     result = {"offline_p50_over_floor": report["offline"]["p50_ms"] / floor_p50}
     bot = report.get("bot_api") or {}
     if "burst" in bot:
@@ -174,41 +179,33 @@ def timed_stub_class(botapi_stub: Any) -> Any:
     return TimedStub
 
 
-def bot_api(library: Library, questions: list[str], settings: Settings) -> dict:
+def bot_api(index_dir: Path, questions: list[str], settings: Settings, work: Path) -> dict:
+    """The real bot in its own process (`citebot run`, as in production, where Telegram is another
+    machine) against the stand-in in this one; the answer cache is off, so every question goes
+    through the model, and the per-user limit too (each question comes from a new user anyway)."""
     botapi_stub = _stub_module()
     if botapi_stub is None:
         return {"skipped": "needs a source checkout: tests/botapi_stub.py is not importable"}
-    library.answers = AnswerCache(size=0)  # every question goes through the model
-    with scratch() as work:
-        return asyncio.run(_bot_api(library, questions, settings, botapi_stub, work))
-
-
-async def _bot_api(library: Library, questions: list[str], settings: Settings, botapi_stub, work: Path) -> dict:
-    from citebot.bot.application import build_application, running
-    from citebot.bot.store import QuestionLog
-
     stub = timed_stub_class(botapi_stub)().start()
+    bot = _start_bot(
+        stub, settings, index_dir, work / "crowd.sqlite3", CITEBOT_ANSWER_CACHE_SIZE="0", CITEBOT_USER_RATE_LIMIT="0"
+    )
     try:
-        bot_settings = settings.model_copy(
-            update={
-                "telegram_bot_token": stub.token,
-                "telegram_api_base_url": stub.base_url,
-                "db_path": work / "questions.sqlite3",
-            }
-        )
-        async with (
-            QuestionLog(bot_settings.db_path) as log,
-            running(build_application(bot_settings, library, log), poll_timeout=1),
-        ):
-            users = iter(range(10_000_000, 20_000_000))
-            steady = await _ask(stub, botapi_stub, users, questions, BURST, interval=1 / STEADY_RATE)
-            burst = await _ask(stub, botapi_stub, users, questions, BURST, interval=0)
+        users = iter(range(10_000_000, 20_000_000))
+        warm_up = asyncio.run(_ask(stub, botapi_stub, users, questions[:1], 1, interval=0, timeout=300))
+        if warm_up["unanswered"]:
+            return {"skipped": "the bot did not answer within 300 s"}
+        steady = asyncio.run(_ask(stub, botapi_stub, users, questions, BURST, interval=1 / STEADY_RATE))
+        burst = asyncio.run(_ask(stub, botapi_stub, users, questions, BURST, interval=0))
         return {"steady_20_per_s": steady, "burst": burst}
     finally:
+        _stop(bot)
         stub.stop()
 
 
-async def _ask(stub, botapi_stub, users: Iterator[int], questions: list[str], count: int, interval: float) -> dict:
+async def _ask(
+    stub, botapi_stub, users: Iterator[int], questions: list[str], count: int, interval: float, timeout: float = 120
+) -> dict:
     """`count` questions, each from a new user, `interval` seconds apart; latency update -> sendMessage."""
     asked: dict[int, float] = {}
     started = time.perf_counter()
@@ -220,7 +217,7 @@ async def _ask(stub, botapi_stub, users: Iterator[int], questions: list[str], co
         stub.push_text(chat, user, questions[n % len(questions)])
         if interval:
             await asyncio.sleep(max(0.0, started + (n + 1) * interval - time.perf_counter()))
-    deadline = time.perf_counter() + 120
+    deadline = time.perf_counter() + timeout
     while not all(chat in stub.first_reply_at for chat in asked) and time.perf_counter() < deadline:
         await asyncio.sleep(0.01)
     answered = {chat: stub.first_reply_at[chat] - at for chat, at in asked.items() if chat in stub.first_reply_at}
@@ -250,24 +247,8 @@ def _time_to_first_answer(botapi_stub, settings: Settings, index_dir: Path, db: 
     user = botapi_stub.User(id=4242, first_name="Bench", language_code="en")
     chat = botapi_stub.Chat.private(user)
     stub.add_chat(chat)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
-    env.update(
-        TELEGRAM_BOT_TOKEN=stub.token,
-        TELEGRAM_API_BASE_URL=stub.base_url,
-        CITEBOT_INDEX_DIR=str(index_dir),
-        CITEBOT_DB_PATH=str(db),
-        CITEBOT_DATA_DIR=str(settings.data_dir),
-        CITEBOT_EMBEDDING_BACKEND=settings.embedding_backend,
-    )
-    if settings.embedding_model:
-        env["CITEBOT_EMBEDDING_MODEL"] = settings.embedding_model
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from citebot.cli import main; main()", "run"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _start_bot(stub, settings, index_dir, db, CITEBOT_USER_RATE_LIMIT="0")
     try:
         stub.push_text(chat, user, question)
         seconds = _wait_for(lambda: chat.id in stub.first_reply_at, 300) and stub.first_reply_at[chat.id] - started
@@ -276,12 +257,38 @@ def _time_to_first_answer(botapi_stub, settings: Settings, index_dir: Path, db: 
         _wait_for(lambda: len(stub.sent_to(chat.id)) >= 21, 120)
         return seconds, rss_mb(process.pid)
     finally:
-        process.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=10)
-        if process.poll() is None:
-            process.kill()
+        _stop(process)
         stub.stop()
+
+
+def _start_bot(stub, settings: Settings, index_dir: Path, db: Path, **extra: str) -> subprocess.Popen:
+    """`citebot run` against the stand-in, configured from settings and `extra` environment variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=stub.token,
+        TELEGRAM_API_BASE_URL=stub.base_url,
+        CITEBOT_INDEX_DIR=str(index_dir),
+        CITEBOT_DB_PATH=str(db),
+        CITEBOT_DATA_DIR=str(settings.data_dir),
+        CITEBOT_EMBEDDING_BACKEND=settings.embedding_backend,
+        **extra,
+    )
+    if settings.embedding_model:
+        env["CITEBOT_EMBEDDING_MODEL"] = settings.embedding_model
+    return subprocess.Popen(
+        [sys.executable, "-c", "from citebot.cli import main; main()", "run"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=10)
+    if process.poll() is None:
+        process.kill()
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float) -> bool:
@@ -335,10 +342,13 @@ def render(report: dict) -> str:
         f"load {', '.join(f'{x:.1f}' for x in report['machine']['load_average'])}  model {report['model']}"
     ]
     floor_, offline_ = report["floor"], report["offline"]
-    lines.append(f"floor (bare forward pass): p50 {floor_['p50_ms']:.1f} ms  p95 {floor_['p95_ms']:.1f} ms")
+    lines.append(
+        f"floor (bare forward pass): p50 {floor_['p50_ms']:.1f} ms  p95 {floor_['p95_ms']:.1f} ms on a model thread "
+        f"(one core); p50 {floor_['all_cores']['p50_ms']:.1f} ms on every core"
+    )
     lines.append(
         f"offline answers: p50 {offline_['p50_ms']:.1f} ms  p95 {offline_['p95_ms']:.1f} ms  "
-        f"({report['targets']['offline_p50_over_floor']:.2f}x floor); batch "
+        f"({report['targets']['offline_p50_over_floor']:.2f}x the faster floor); batch "
         f"{offline_['batch_questions_per_s']:.1f} q/s; cached p50 {offline_['cached_answer']['p50_ms']:.2f} ms"
     )
     index = report["indexing"]

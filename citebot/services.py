@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from citebot.index.answering.cache import AnswerCache
 from citebot.index.library import Library
 from citebot.index.retrieval.batching import SharedModel
 from citebot.index.retrieval.embedding import make_embedder
@@ -18,7 +19,7 @@ def open_library(settings: Settings, progress: Progress | None = None) -> Librar
         from citebot.index.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model)
-    return Library.open(
+    library = Library.open(
         settings.data_dir,
         settings.index_dir,
         embedder,
@@ -26,3 +27,5 @@ def open_library(settings: Settings, progress: Progress | None = None) -> Librar
         progress=progress or StageLog(),
         limits=settings.document_limits(),
     )
+    library.answers = AnswerCache(settings.answer_cache_size)
+    return library

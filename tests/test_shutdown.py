@@ -43,7 +43,8 @@ async def wait_until(condition, timeout: float) -> None:
 
 async def test_sigterm_abandons_a_rebuild_answers_the_question_in_flight_and_exits_in_time(tmp_path):
     with BotApiStub() as stub:
-        env = run_env(stub, tmp_path, ADMIN_USER_IDS=str(ADMIN.id))
+        # "typing…" at once: the sign that the question is being answered
+        env = run_env(stub, tmp_path, ADMIN_USER_IDS=str(ADMIN.id), CITEBOT_TYPING_AFTER_SECONDS="0")
         process = start_run(env, tmp_path)
         try:
             stub.push_text(Chat.private(BOB), BOB, "Why did North Korea recall its ambassador?")
@@ -77,7 +78,7 @@ async def test_sigterm_abandons_a_rebuild_answers_the_question_in_flight_and_exi
 
 async def test_sigterm_with_telegram_hanging_on_a_reply_still_exits_in_time_and_logs_the_question(tmp_path):
     with BotApiStub() as stub:
-        env = run_env(stub, tmp_path)
+        env = run_env(stub, tmp_path, CITEBOT_TYPING_AFTER_SECONDS="0")
         process = start_run(env, tmp_path)
         try:
             stub.push_text(Chat.private(BOB), BOB, "Why did North Korea recall its ambassador?")
