@@ -28,6 +28,19 @@ def test_english_question_is_answered_from_the_chinese_text(library):
     assert any("召回驻蒙古大使" in e.text for e in answer.excerpts)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Монголын эрх баригчид Өмнөд Солонгосын ямар тагнуулын ажилтнуудыг баривчилсан бэ?",
+        "Тагнуулын хэрэгт ямар олон улсын конвенцийг зөрчсөн гэж үзсэн бэ?",
+    ],
+)
+def test_mongolian_question_with_case_endings_finds_the_chinese_passage(library, question):
+    # "тагнуулын", "баривчилсан", "конвенцийг": glossary stems under Mongolian endings, read as 情报, 逮捕, 公约
+    answer = library.answer(question)
+    assert "逮捕了两名韩国国防情报局" in answer.excerpts[0].text
+
+
 def test_excerpts_and_answer_are_verbatim_from_the_article(library):
     article = (REPO / "data" / "mongolia-defector-dilemma.md").read_text(encoding="utf-8")
     for question in [
