@@ -1,50 +1,70 @@
-"""A Chinese reading of Mongolian questions through a core Mongolian-English glossary.
+"""A Chinese reading of Mongolian and Korean questions through core glossaries into English.
 
-No Mongolian-English or Mongolian-Chinese dictionary ships on PyPI or Debian, so citebot carries a
-short one of its own (mongolian_glossary.tsv: the vocabulary of news on politics, diplomacy,
-security, the economy and culture). A question's words meet its stems, longest first and up to
-three words ("элчин сайдын яам" before "элчин сайд" before "элчин"), and their English glosses go
-through CC-CEDICT to the collection's own Chinese words, as an English question's do
-(translation.py). The embedding model's word neighbours (neighbours.py) cover what it lacks.
+No Mongolian-English or Mongolian-Chinese dictionary ships on PyPI or Debian, and Korean's native
+words (붙잡다, 돌려보내다) have no Sino-Korean reading to lead to Chinese (korean.py). So citebot
+carries short glossaries of its own: `mongolian_glossary.tsv` (the vocabulary of news on politics,
+diplomacy, security, the economy and culture) and `korean_glossary.tsv` (native Korean words of
+news questions). A question's words meet their stems, longest first and up to three words
+("элчин сайдын яам" before "элчин сайд" before "элчин"), and the English glosses go through
+CC-CEDICT to the collection's own Chinese words, as an English question's do (translation.py).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from citebot.index.retrieval.neighbours import STOPWORDS
+from citebot.index.corpus.text import script_of
+from citebot.index.retrieval.neighbours import STOPWORDS as MONGOLIAN_STOPWORDS
 from citebot.index.retrieval.translation import QueryTranslator
 
 MAX_KEY_WORDS = 3
-MIN_STEM_CHARS = 3
-_WORD = re.compile(r"[а-яёөү]+", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def glossary() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+@dataclass(frozen=True)
+class Language:
+    table: str  # the glossary file
+    word: re.Pattern[str]
+    min_stem_chars: int  # shorter beginnings of a word are too ambiguous to match
+    stopwords: frozenset[str] = frozenset()
+
+
+LANGUAGES = {
+    "cyrillic": Language("mongolian_glossary.tsv", re.compile(r"[а-яёөү]+", re.IGNORECASE), 3, MONGOLIAN_STOPWORDS),
+    "hangul": Language("korean_glossary.tsv", re.compile(r"[\uac00-\ud7a3]+"), 2),
+}
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def glossary(script: str = "cyrillic") -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Stems (matched as word beginnings) and whole words (written with a trailing "="), to glosses."""
     stems: dict[str, list[str]] = {}
     whole: dict[str, list[str]] = {}
-    text = resources.files("citebot.index.retrieval").joinpath("mongolian_glossary.tsv").read_text("utf-8")
+    text = resources.files("citebot.index.retrieval").joinpath(LANGUAGES[script].table).read_text("utf-8")
     for line in text.splitlines():
         if not line.strip() or line.startswith("#") or "\t" not in line:
             continue
         key, glosses = line.split("\t", 1)
-        table = whole if key.endswith("=") else stems
+        # a stem shorter than the shortest beginning matched can only be matched whole
+        table = whole if key.endswith("=") or len(key) < LANGUAGES[script].min_stem_chars else stems
         table.setdefault(key.rstrip("=").lower(), []).extend(g.strip() for g in glosses.split(";") if g.strip())
     return stems, whole
 
 
 def glosses(question: str) -> list[str]:
-    """English glosses of a Cyrillic question's words, longest glossary entry first."""
-    words = [w.lower() for w in _WORD.findall(question)]
+    """English glosses of a Mongolian or Korean question's words, longest glossary entry first."""
+    script = script_of(question)
+    language = LANGUAGES.get(script)
+    if language is None:
+        return []
+    words = [w.lower() for w in language.word.findall(question)]
     found: list[str] = []
     start = 0
     while start < len(words):
         for size in range(min(MAX_KEY_WORDS, len(words) - start), 0, -1):
-            meaning = _lookup(words[start : start + size])
+            meaning = _lookup(script, words[start : start + size])
             if meaning:
                 found += meaning
                 start += size
@@ -54,15 +74,16 @@ def glosses(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _lookup(span: list[str]) -> list[str]:
+def _lookup(script: str, span: list[str]) -> list[str]:
     """The glosses of the longest entry whose words are span's, the last one's beginning allowed."""
-    stems, whole = glossary()
-    if len(span) == 1 and span[0] in STOPWORDS:
+    stems, whole = glossary(script)
+    language = LANGUAGES[script]
+    if len(span) == 1 and span[0] in language.stopwords:
         return []
     head, last = span[:-1], span[-1]
     if " ".join(span) in whole:
         return whole[" ".join(span)]
-    for end in range(len(last), MIN_STEM_CHARS - 1, -1):
+    for end in range(len(last), language.min_stem_chars - 1, -1):
         key = " ".join([*head, last[:end]])
         if key in stems:
             return stems[key]
@@ -70,7 +91,7 @@ def _lookup(span: list[str]) -> list[str]:
 
 
 def chinese_words(question: str, translator: QueryTranslator) -> list[str]:
-    """The collection's Chinese words for a Mongolian question's glossary words."""
+    """The collection's Chinese words for a question's glossary words."""
     words: list[str] = []
     for gloss in glosses(question):
         words += translator.english(gloss)

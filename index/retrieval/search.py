@@ -93,19 +93,20 @@ class Searcher:
 
     def question(self, question: str) -> Question:
         """What the legs search with: the question's vector, lexical terms and latent terms."""
-        mongolian_words = self.mongolian_reading(question) if script_of(question) == "cyrillic" else []
-        reading = "".join(mongolian_words) or self.translator.translate(question)
+        glossed = self.glossed_words(question)
+        reading = "".join(dict.fromkeys([*self.translator.words(question), *glossed]))
         vectors, sparse = self.encode(question, reading)
         mean = vectors.mean(axis=0)
         terms = query_terms(question)
-        if mongolian_words:
-            terms["zh"] = mongolian_words
+        if glossed:
+            terms["zh"] = glossed
         return Question(mean / np.linalg.norm(mean), terms, sparse)
 
-    def mongolian_reading(self, question: str) -> list[str]:
-        """The collection's Chinese words for a Mongolian question: its glossary words, then the
-        model's neighbours of its other words."""
-        return list(dict.fromkeys(glossary.chinese_words(question, self.translator) + self.neighbours.words(question)))
+    def glossed_words(self, question: str) -> list[str]:
+        """The collection's Chinese words for a Mongolian or Korean question's glossary words, and for
+        a Mongolian one the model's neighbours of its other words."""
+        neighbours = self.neighbours.words(question) if script_of(question) == "cyrillic" else []
+        return list(dict.fromkeys(glossary.chinese_words(question, self.translator) + neighbours))
 
     def hits(self, legs: Legs, mask: np.ndarray, wanted: int) -> list[Hit]:
         hits: list[Hit] = []

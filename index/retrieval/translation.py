@@ -34,6 +34,10 @@ class QueryTranslator:
 
     def translate(self, question: str) -> str:
         """The Chinese reading of an English or Korean question; empty when there is none."""
+        return "".join(self.words(question))
+
+    def words(self, question: str) -> list[str]:
+        """The collection's Chinese words that translate an English or Korean question's words."""
         script = script_of(question)
         if script == "latin":
             words = self.english(question)
@@ -41,7 +45,7 @@ class QueryTranslator:
             words = self.korean(question)
         else:
             words = []
-        return "".join(dict.fromkeys(words))
+        return list(dict.fromkeys(words))
 
     def english(self, question: str) -> list[str]:
         stems, words, start = terms.english_terms(question), [], 0
