@@ -48,6 +48,9 @@ class _Request:
         self.done.set()
 
 
+MAX_MODEL_THREADS = 4  # a container may see every core of its host but get a share of two
+
+
 def cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -62,7 +65,7 @@ class SharedModel:
         self.dim = embedder.dim
         self.sparse_dim = int(getattr(embedder, "sparse_dim", 0))
         self._one_core = getattr(embedder, "use_one_core", None)
-        self.threads = threads or (cores() if self._one_core else 1)
+        self.threads = threads or (min(cores(), MAX_MODEL_THREADS) if self._one_core else 1)
         self._pending = threading.Condition()
         self._questions: deque[_Request] = deque()
         self._background: deque[_Request] = deque()
