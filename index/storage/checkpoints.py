@@ -13,10 +13,6 @@ import numpy as np
 from citebot.index.retrieval.embedding import BATCH, Embedder
 from citebot.index.retrieval.sparse import SparseRows
 
-# Whole batches of the embedder, so the vectors are exactly those of one big call; two of them, one
-# for each model thread of a 2-core machine (index/retrieval/batching.py).
-TEXTS_PER_CHECKPOINT = 2 * BATCH
-
 
 class BuildAbandoned(RuntimeError):
     """The build stopped at a checkpoint because it was asked to; the live index is unchanged."""
@@ -28,6 +24,9 @@ class Checkpointed:
     def __init__(self, embedder: Embedder, stop: threading.Event) -> None:
         self._embedder = embedder
         self._stop = stop
+        # Whole batches of the embedder, so the vectors are exactly those of one big call: one batch
+        # for each of its model threads (index/retrieval/batching.py), which encode them side by side.
+        self.texts_per_checkpoint = BATCH * int(getattr(embedder, "threads", 1))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._embedder, name)
@@ -47,12 +46,13 @@ class Checkpointed:
 
     def _batched(self, texts: list[str], encode: Callable[[list[str]], Any], join: Callable[[list], Any]) -> Any:
         self.check()
-        if len(texts) <= TEXTS_PER_CHECKPOINT:
+        step = self.texts_per_checkpoint
+        if len(texts) <= step:
             return encode(texts)
         parts = []
-        for start in range(0, len(texts), TEXTS_PER_CHECKPOINT):
+        for start in range(0, len(texts), step):
             self.check()
-            parts.append(encode(texts[start : start + TEXTS_PER_CHECKPOINT]))
+            parts.append(encode(texts[start : start + step]))
         return join(parts)
 
 
