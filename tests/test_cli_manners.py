@@ -1,5 +1,6 @@
 """Small manners of the `citebot` command: options after the subcommand, build progress, health."""
 
+import json
 import os
 import pty
 import subprocess
@@ -68,3 +69,25 @@ def test_ask_on_a_terminal_without_a_question_shows_how_to_ask_instead_of_waitin
     assert result.returncode == 2
     assert "Usage: citebot ask" in result.stdout
     assert not (tmp_path / "index").exists()  # nothing built for a question never asked
+
+
+def test_chinese_answers_do_not_depend_on_the_state_of_jiebas_dictionary_cache(small_env, tmp_path):
+    """jieba's cached dictionary is read by citebot itself (faster than jieba does); a missing,
+    valid or damaged cache must all give the same answer."""
+    question = "平壤为什么召回大使?"
+
+    def ask(tmpdir: Path) -> dict:
+        tmpdir.mkdir(exist_ok=True)
+        asked = citebot("ask", "--json", question, env={**small_env, "TMPDIR": str(tmpdir)}, timeout=900)
+        assert asked.returncode == 0, asked.stderr
+        return json.loads(asked.stdout)
+
+    fresh = tmp_path / "fresh"
+    first = ask(fresh)
+    assert first["status"] == "answered" and "召回驻蒙古大使" in first["answer"]
+    assert (fresh / "jieba.cache").stat().st_size > 1_000_000
+    assert ask(fresh) == first
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "jieba.cache").write_bytes((fresh / "jieba.cache").read_bytes()[:5000])
+    assert ask(damaged) == first
