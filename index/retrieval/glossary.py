@@ -17,6 +17,7 @@ from functools import lru_cache
 from importlib import resources
 
 from citebot.index.corpus.text import script_of
+from citebot.index.retrieval import mongolian
 from citebot.index.retrieval.neighbours import STOPWORDS as MONGOLIAN_STOPWORDS
 from citebot.index.retrieval.translation import QueryTranslator
 
@@ -32,7 +33,7 @@ class Language:
 
 
 LANGUAGES = {
-    "cyrillic": Language("mongolian_glossary.tsv", re.compile(r"[а-яёөү]+", re.IGNORECASE), 3, MONGOLIAN_STOPWORDS),
+    "cyrillic": Language("mongolian_glossary.tsv", mongolian.WORD, 3, MONGOLIAN_STOPWORDS),
     "hangul": Language("korean_glossary.tsv", re.compile(r"[\uac00-\ud7a3]+"), 2),
 }
 

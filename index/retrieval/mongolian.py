@@ -92,7 +92,7 @@ TENS = {
 }
 SCALES = {"зуу": 100, "зуун": 100, "мянга": 1000, "мянган": 1000, "сая": 10**6, "тэрбум": 10**9}
 ORDINAL = re.compile(r"(?:дугаар|дүгээр|дахь|дэх|дох|дөх)$")
-_NUMBER_WORD = re.compile(r"[а-яёөү]+", re.IGNORECASE)
+WORD = re.compile(r"[а-яёөү]+", re.IGNORECASE)  # a Mongolian Cyrillic word
 
 
 def stem(word: str) -> str:
@@ -126,7 +126,7 @@ def numbers_as_digits(text: str) -> str:
     out: list[str] = []
     run: list[tuple[int, bool]] = []
     last = run_start = run_end = 0
-    for match in _NUMBER_WORD.finditer(text):
+    for match in WORD.finditer(text):
         value = number_value(match.group(0))
         gap = text[run_end : match.start()]
         if value is not None and (not run or not gap.strip()):

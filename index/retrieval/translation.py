@@ -32,10 +32,6 @@ class QueryTranslator:
     def from_vocabulary(cls, vocabulary: Iterable[str]) -> QueryTranslator:
         return cls(translation_tables(vocabulary))
 
-    def translate(self, question: str) -> str:
-        """The Chinese reading of an English or Korean question; empty when there is none."""
-        return "".join(self.words(question))
-
     def words(self, question: str) -> list[str]:
         """The collection's Chinese words that translate an English or Korean question's words."""
         script = script_of(question)
