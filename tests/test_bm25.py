@@ -1,0 +1,47 @@
+"""BM25 as the textbook defines it, whatever the documents: the numpy postings must agree with it."""
+
+import math
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from citebot.index.retrieval.lexical import BM25, K1, B
+
+words = st.sampled_from(["蒙古", "大使", "召回", "a", "b", "Ö", "", "x y"])
+documents = st.lists(st.lists(words, max_size=12), max_size=30)
+
+
+def textbook(documents: list[list[str]], query: list[str]) -> list[float]:
+    average = (sum(map(len, documents)) / len(documents)) if documents and any(documents) else 1.0
+    scores = []
+    for document in documents:
+        counts, score = Counter(document), 0.0
+        for term in set(query):
+            holding = sum(term in d for d in documents)
+            if counts[term]:
+                idf = math.log(1 + (len(documents) - holding + 0.5) / (holding + 0.5))
+                norm = K1 * (1 - B + B * len(document) / average)
+                score += idf * counts[term] * (K1 + 1) / (counts[term] + norm)
+        scores.append(score)
+    return scores
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents, st.lists(words | st.just("unknown"), max_size=5))
+def test_bm25_scores_are_the_textbook_ones(documents, query):
+    bm25 = BM25.from_documents(documents)
+    assert np.allclose(bm25.scores(query), textbook(documents, query), rtol=1e-5, atol=1e-6)
+    chosen = np.arange(0, len(documents), 2)
+    assert np.allclose(bm25.scores_of(query, chosen), bm25.scores(query)[chosen], rtol=1e-6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(documents)
+def test_postings_list_each_holding_row_once_with_its_count(documents):
+    bm25 = BM25.from_documents(documents)
+    for term in {t for d in documents for t in d}:
+        rows, counts = bm25.postings_of(term)
+        expected = [(row, d.count(term)) for row, d in enumerate(documents) if term in d]
+        assert list(zip(rows.tolist(), counts.astype(int).tolist(), strict=True)) == expected
