@@ -45,3 +45,18 @@ def test_postings_list_each_holding_row_once_with_its_count(documents):
         rows, counts = bm25.postings_of(term)
         expected = [(row, d.count(term)) for row, d in enumerate(documents) if term in d]
         assert list(zip(rows.tolist(), counts.astype(int).tolist(), strict=True)) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(documents, st.randoms(use_true_random=False))
+def test_postings_do_not_depend_on_the_order_triples_come_in(documents, random):
+    built = BM25.from_documents(documents)
+    triples = [
+        (built.vocabulary[term], row, count) for row, d in enumerate(documents) for term, count in Counter(d).items()
+    ]
+    random.shuffle(triples)
+    ids, rows, counts = np.array(triples, dtype=np.int64).reshape(-1, 3).T
+    lengths = np.array([len(d) for d in documents], dtype=np.float32)
+    shuffled = BM25.from_triples(built.vocabulary, ids, rows, counts, lengths)
+    for term in built.vocabulary:
+        assert [a.tolist() for a in shuffled.postings_of(term)] == [a.tolist() for a in built.postings_of(term)]

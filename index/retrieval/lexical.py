@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from typing import cast
 
 import numpy as np
@@ -19,6 +20,12 @@ K1 = 1.2
 B = 0.75
 HEAD_POSTINGS = 1024  # rows per term, heaviest first, that candidates are taken from
 BLOCK_BITS = 16  # posting rows are stored as offsets within blocks of 65,536 chunks
+
+
+def _ascending(ids: np.ndarray, rows: np.ndarray) -> bool:
+    """Whether triples are already ordered by term, then row (sorting again costs seconds at scale)."""
+    step = np.diff(ids)
+    return bool(np.all((step > 0) | ((step == 0) & (np.diff(rows) > 0))))
 
 
 def distinct(query: list[str]) -> list[str]:
@@ -65,12 +72,11 @@ class BM25:
     def from_documents(cls, documents: list[list[str]]) -> BM25:
         """Term ids in order of first appearance; postings counted with numpy rather than a Counter
         a chunk, which made loading a 100,000-chunk index take over a minute."""
-        vocabulary: dict[str, int] = {}
+        terms = dict.fromkeys(chain.from_iterable(documents))  # distinct, in order of first appearance
+        vocabulary = dict(zip(terms, range(len(terms)), strict=True))
         lengths = np.fromiter(map(len, documents), dtype=np.int64, count=len(documents))
         ids = np.fromiter(
-            (vocabulary.setdefault(term, len(vocabulary)) for terms in documents for term in terms),
-            dtype=np.int64,
-            count=int(lengths.sum()),
+            map(vocabulary.__getitem__, chain.from_iterable(documents)), dtype=np.int64, count=int(lengths.sum())
         )
         size = max(len(documents), 1)
         rows = np.repeat(np.arange(len(documents), dtype=np.int64), lengths)
@@ -81,10 +87,12 @@ class BM25:
     def from_triples(
         cls, vocabulary: dict[str, int], ids: np.ndarray, rows: np.ndarray, counts: np.ndarray, lengths: np.ndarray
     ) -> BM25:
-        """From (term id, row, count) triples, one per term of a chunk."""
-        order = np.lexsort((rows, ids))
-        packed = PackedRows(ids[order], rows[order], len(vocabulary), len(lengths))
-        counts = np.minimum(counts[order], 255).astype(np.uint8)  # a count past 255 changes BM25 by < 0.1%
+        """From (term id, row, count) triples, one per term of a chunk, in any order."""
+        if len(ids) > 1 and not _ascending(ids, rows):
+            order = np.lexsort((rows, ids))
+            ids, rows, counts = ids[order], rows[order], counts[order]
+        packed = PackedRows(ids, rows, len(vocabulary), len(lengths))
+        counts = np.minimum(counts, 255).astype(np.uint8)  # a count past 255 changes BM25 by < 0.1%
         return cls(vocabulary, packed, counts, lengths)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
