@@ -30,6 +30,7 @@ from citebot.index.corpus.text import script_of
 from citebot.index.library import Library
 from citebot.index.retrieval.batching import SharedModel
 from citebot.index.retrieval.embedding import make_embedder
+from citebot.index.retrieval.search import Searcher
 from citebot.index.storage import store
 from citebot.index.storage.build import build_index
 from citebot.settings import Settings
@@ -135,6 +136,8 @@ def run(settings: Settings, questions: list[str], scale_sizes: list[int], worker
         # Start-up before the crowd: the Bot API section leaves the machine busy for a while.
         report["start_up"] = start_up(settings, index_dir, work, questions)
         report["bot_api"] = bot_api(index_dir, questions, settings, work)
+        sizes = [size for size in scale_sizes if size <= LOADING_UP_TO]
+        report["loading"] = [loading(index_dir, work / f"loading-{size}", size, embedder) for size in sizes]
     report["scale"] = [scale(size) for size in scale_sizes]
     report["targets"] = targets(report)
     return report
@@ -345,6 +348,27 @@ def scale(size: int, dimension: int = 384, queries: int = 200, judged: int = 50,
     }
 
 
+# The real index format keeps every chunk's text and lexical terms in chunks.jsonl, parsed on load:
+# beyond this many chunks loading it takes minutes and gigabytes (docs/benchmarks.md), so it is not timed.
+LOADING_UP_TO = 200_000
+
+
+def loading(index_dir: Path, target: Path, size: int, embedder) -> dict:
+    """Seconds to load a generation of `size` chunks in the real format (verified, shape-checked) and to
+    build the searcher over it (BM25 postings, paragraphs, prior): what a restart or a swap costs."""
+    generation = synthetic.replicate_generation(store.load(index_dir), target, size)
+    started = time.perf_counter()
+    stored = store.load(target)
+    loaded = time.perf_counter()
+    Searcher(stored, embedder)
+    return {
+        "chunks": size,
+        "files_mb": sum(p.stat().st_size for p in generation.iterdir()) / 2**20,
+        "load_s": loaded - started,
+        "searcher_s": time.perf_counter() - loaded,
+    }
+
+
 def top_rows(hybrid, question, k: int = 10) -> list[int]:
     """The real fused search path (candidates, exact scoring on them, ranking), without the model."""
     rows, _ = hybrid.legs(question).ranked(hybrid.prior)
@@ -394,6 +418,11 @@ def render(report: dict) -> str:
                 f"{other['with_index_s']:.2f} s with an index"
             )
     lines += [scale_line(s) for s in report["scale"]]
+    lines += [
+        f"loading {x['chunks']:,} chunks in the real format ({x['files_mb']:.0f} MB): verified and parsed "
+        f"{x['load_s']:.1f} s, searcher built {x['searcher_s']:.1f} s"
+        for x in report.get("loading", [])
+    ]
     return "\n".join(lines)
 
 

