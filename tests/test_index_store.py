@@ -176,3 +176,23 @@ def test_stored_sentence_vectors_equal_freshly_computed_ones(built):
     for window in stored.chunks:
         fresh = embedder().embed_passages(window_sentences(window.text))
         np.testing.assert_allclose(stored.sentences.of(window.id), fresh, atol=1e-5)
+
+
+def test_loading_leaves_the_cycle_collector_as_it_found_it(built):
+    import gc
+
+    _, index_dir, _ = built
+    assert gc.isenabled()
+    store.load(index_dir)
+    assert gc.isenabled()
+    (index_dir / "current" / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    with pytest.raises(store.IndexCorrupt):
+        store.load(index_dir)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(store.IndexCorrupt):
+            store.load(index_dir)
+        assert not gc.isenabled()  # a caller that turned it off keeps it off
+    finally:
+        gc.enable()
