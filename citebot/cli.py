@@ -226,11 +226,12 @@ def evaluate_command(file: Path, as_json: bool) -> None:
     type=click.IntRange(min=1000),
     default=[100_000],
     show_default=True,
-    help="Generated collection sizes to time search on (repeat the option; e.g. --scale 1000000).",
+    help="Generated collection sizes to time search (and, up to 200,000 chunks, loading) on; repeat the option.",
 )
 def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...]) -> None:
     """Measure speed on this machine: the model's floor, answers offline and through the Bot API,
-    start-up, memory, indexing and search at scale. Uses a temporary index, never the live one."""
+    start-up, memory, indexing, and search and loading at scale. Uses a temporary index, never the
+    live one."""
     from citebot import bench as benchmark
     from citebot.index.evaluation import load_cases
 
