@@ -19,13 +19,12 @@ def open_library(settings: Settings, progress: Progress | None = None) -> Librar
         from citebot.index.retrieval.rerank import CrossEncoderReranker
 
         reranker = CrossEncoderReranker(settings.reranker_model)
-    library = Library.open(
+    return Library.open(
         settings.data_dir,
         settings.index_dir,
         embedder,
         reranker=reranker,
         progress=progress or StageLog(),
         limits=settings.document_limits(),
+        answers=AnswerCache(settings.answer_cache_size),
     )
-    library.answers = AnswerCache(settings.answer_cache_size)
-    return library

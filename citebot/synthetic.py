@@ -173,9 +173,10 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 def replicate_generation(stored: store.StoredIndex, target: Path, size: int, seed: int = 0) -> Path:
     """A generation of `size` chunks in the real on-disk format, written into `target` and made live
-    there: the article's chunks and their lexical terms repeated (a third of each copy's words made its own, so the
-    vocabulary grows as a real collection's does), random unit vectors, the article's latent terms and
-    sentence vectors. What `citebot bench` times loading, where the real path parses every chunk."""
+    there: the article's chunks and their lexical terms repeated (a third of each copy's words made
+    its own, so the vocabulary grows as a real collection's does), random unit vectors, the article's
+    latent terms and sentence vectors. What `citebot bench` times loading, where the real path parses
+    every chunk."""
     rng = np.random.default_rng(seed)
     copies = -(-size // len(stored.chunks))
     chunks: list[Chunk] = []

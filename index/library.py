@@ -37,6 +37,7 @@ class Library:
         threshold: float | None = None,
         reranker: Reranker | None = None,
         limits: DocumentLimits = DEFAULT_LIMITS,
+        answers: AnswerCache | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.limits = limits
@@ -48,7 +49,7 @@ class Library:
         self._unloadable: str | None = None
         self._build_lock = threading.Lock()
         self._stop_building = threading.Event()
-        self.answers = AnswerCache()
+        self.answers = answers if answers is not None else AnswerCache()
 
     @classmethod
     def open(
@@ -60,9 +61,12 @@ class Library:
         reranker: Reranker | None = None,
         progress: Progress | None = None,
         limits: DocumentLimits = DEFAULT_LIMITS,
+        answers: AnswerCache | None = None,
     ) -> Library:
         """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
-        library = cls(data_dir, index_dir, embedder or make_embedder(), reranker=reranker, limits=limits)
+        library = cls(
+            data_dir, index_dir, embedder or make_embedder(), reranker=reranker, limits=limits, answers=answers
+        )
         try:
             library._load()
         except store.IndexMissing:

@@ -61,9 +61,9 @@ def _load_cached_dictionary(tokenizer) -> None:
     marshal.loads on the same bytes takes 0.25 s. Anything unexpected is left to jieba."""
     from jieba import DEFAULT_DICT
 
-    cache = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"
     if tokenizer.initialized or tokenizer.cache_file or tokenizer.dictionary != DEFAULT_DICT:
         return
+    cache = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"  # where jieba keeps it
     try:
         freq, total = marshal.loads(cache.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
