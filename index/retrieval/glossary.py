@@ -75,6 +75,12 @@ def glosses(question: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+def knows(word: str, script: str) -> bool:
+    """Whether word is a stem or whole word of the script's glossary."""
+    stems, whole = glossary(script)
+    return word.lower() in stems or word.lower() in whole
+
+
 def _lookup(script: str, span: list[str]) -> list[str]:
     """The glosses of the longest entry whose words are span's, the last one's beginning allowed."""
     stems, whole = glossary(script)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
 from citebot.index.retrieval import mongolian
 from citebot.index.retrieval.korean import romanize
+from citebot.index.retrieval.korean_grammar import content_words
 
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 JOINER_CHARS = "・·•-‐ "
@@ -78,7 +80,7 @@ QUESTION_WORDS = frozenset(
 )
 _LATIN_NAME = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Za-z]+)*(?:\s+[A-Z][a-z]+(?:[-'][A-Za-z]+)*)*")
 _CYRILLIC_NAME = re.compile(r"(?:[А-ЯЁӨҮ]\.\s*)?[А-ЯЁӨҮ][а-яёөү]+(?:[-\s]+[А-ЯЁӨҮ][а-яёөү]+)*")
-_HANGUL_WORD = re.compile(r"[\uac00-\ud7af]{3,}")
+MIN_HANGUL_NAME = 3  # syllables
 
 
 def skeleton(latin: str) -> str:
@@ -141,8 +143,8 @@ def passage_keys(text: str) -> list[str]:
     return [key for name in chinese_names(text) for spelled in spellings(name) for key in keys(spelled)]
 
 
-def question_keys(question: str) -> list[str]:
-    return [key for name in question_names(question) for key in name.keys]
+def question_keys(question: str, korean_words: Callable[[str], list[str]] = content_words) -> list[str]:
+    return [key for name in question_names(question, korean_words) for key in name.keys]
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,9 @@ class QuestionName:
     capitalised: bool  # written with a capital (Latin, Cyrillic), not just a long hangul word
 
 
-def question_names(question: str) -> list[QuestionName]:
-    """Each name-like word run of a question with its keys: capitalised Latin or Cyrillic words, long hangul words."""
+def question_names(question: str, korean_words: Callable[[str], list[str]] = content_words) -> list[QuestionName]:
+    """Each name-like word run of a question with its keys: capitalised Latin or Cyrillic words, and
+    long hangul words without their particles and endings (korean_grammar.py: 이재명은 -> 이재명)."""
     found: list[QuestionName] = []
     for match in _LATIN_NAME.finditer(question):
         words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
@@ -173,6 +176,7 @@ def question_names(question: str) -> list[QuestionName]:
                 True,
             )
         )
-    for match in _HANGUL_WORD.finditer(question):
-        found.append(QuestionName(keys(romanize_hangul(match.group(0))), match.group(0), match.start(), 1, False))
+    for word in korean_words(question):
+        if len(word) >= MIN_HANGUL_NAME:
+            found.append(QuestionName(keys(romanize_hangul(word)), word, question.find(word), 1, False))
     return [name for name in found if name.keys]

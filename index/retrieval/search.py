@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -11,7 +12,7 @@ from citebot.index.answering.evidence import Unmatched, unmatched
 from citebot.index.answering.relevance import Relevance, assess
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.corpus.text import script_of
-from citebot.index.retrieval import glossary
+from citebot.index.retrieval import glossary, korean_grammar
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.fusion import EXACT_UP_TO, HybridIndex, Legs, Question
 from citebot.index.retrieval.lexical import LexicalIndex
@@ -97,10 +98,16 @@ class Searcher:
         reading = "".join(dict.fromkeys([*self.translator.words(question), *glossed]))
         vectors, sparse = self.encode(question, reading)
         mean = vectors.mean(axis=0)
-        terms = query_terms(question)
+        terms = query_terms(question, self.korean_words)
         if glossed:
             terms["zh"] = glossed
         return Question(mean / np.linalg.norm(mean), terms, sparse)
+
+    def korean_words(self, question: str) -> list[str]:
+        """A Korean question's content words, kept whole where the collection or the glossary knows them."""
+        return korean_grammar.content_words(
+            question, self.translator.by_reading.__contains__, partial(glossary.knows, script="hangul")
+        )
 
     def glossed_words(self, question: str) -> list[str]:
         """The collection's Chinese words for a Mongolian or Korean question's glossary words, and for

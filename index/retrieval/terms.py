@@ -17,11 +17,12 @@ import logging
 import marshal
 import re
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
 from citebot.index.corpus.text import script_of
-from citebot.index.retrieval import dates, entities, mongolian, names
+from citebot.index.retrieval import dates, entities, korean_grammar, mongolian, names
 from citebot.index.retrieval.korean import hangul_reading
 
 TERMS_VERSION = 3  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
@@ -151,18 +152,23 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     }
 
 
-def query_terms(question: str) -> dict[str, list[str]]:
-    """The terms a question searches, by field: its own language's field, place ids and name keys."""
+def query_terms(
+    question: str, korean_words: Callable[[str], list[str]] = korean_grammar.content_words
+) -> dict[str, list[str]]:
+    """The terms a question searches, by field: its own language's field, place ids and name keys.
+    A Korean question's words are its content words (korean_grammar.py), by default without
+    knowing which forms the collection has."""
     script = script_of(question)
     spelled = mongolian.numbers_as_digits(question) if script == "cyrillic" else question
     numbers = [w for w in latin_and_numbers(spelled) if w[0].isdigit()]
-    query = {"ent": entities.find(question), "nm": names.question_keys(question), "dt": dates.date_terms(spelled)}
+    name_keys = names.question_keys(question, korean_words)
+    query = {"ent": entities.find(question), "nm": name_keys, "dt": dates.date_terms(spelled)}
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":
         query["en"] = english_terms(question) + numbers
     elif script == "hangul":
-        query["ko"] = hangul_grams(question) + numbers
+        query["ko"] = hangul_grams(" ".join(korean_words(question))) + numbers
     elif numbers:
         query["en"] = numbers
     return {field: terms for field, terms in query.items() if terms}
