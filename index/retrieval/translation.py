@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from citebot.index.corpus.text import CJK, script_of
 from citebot.index.retrieval import terms
 
+TRANSLATION_VERSION = 1  # bump when the tables change, so that a rebuild makes them again
 MAX_PHRASE_WORDS = 3
 WORDS_PER_TERM = 2
 MIN_READING_CHARS = 2

@@ -21,7 +21,7 @@ from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, spars
 from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
 from citebot.index.retrieval.sparse import PAD, SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
-from citebot.index.retrieval.translation import collection_vocabulary, translation_tables
+from citebot.index.retrieval.translation import TRANSLATION_VERSION, collection_vocabulary, translation_tables
 from citebot.index.storage import store
 from citebot.index.storage.checkpoints import Checkpointed
 
@@ -79,6 +79,7 @@ def build_index(
         "corpus_hash": corpus_hash(documents),
         "chunker": CHUNKER_VERSION,
         "terms": TERMS_VERSION,
+        "translation": TRANSLATION_VERSION,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": [
             {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest}
@@ -206,10 +207,11 @@ def query_translation(
     live: store.StoredIndex | None, manifest: dict, terms: list[dict[str, list[str]]], embedder: Embedder
 ) -> dict:
     """Translation tables for the collection's words (and their vectors for Mongolian readings),
-    reused when the documents are unchanged."""
+    reused when the documents and the way tables are made are unchanged."""
     if (
         live is not None
         and live.manifest.get("corpus_hash") == manifest["corpus_hash"]
+        and live.manifest.get("translation") == manifest["translation"]
         and NEIGHBOURS in live.translation
     ):
         return live.translation
