@@ -2,6 +2,7 @@
 
 from citebot.index.retrieval import entities, names
 from citebot.index.retrieval.terms import passage_terms, query_terms
+from tests.support import REPO
 
 
 def shared(a: list[str], b: list[str]) -> set[str]:
@@ -89,3 +90,13 @@ def test_question_naming_the_day_prefers_the_passage_with_that_day():
     passages = [passage_terms("2025 年 7 月 30 日,双方举行会谈。"), passage_terms("2025 年 7 月 31 日,双方举行会谈。")]
     scores = LexicalIndex(passages).scores(query_terms("What was discussed on July 31, 2025?"), 2)
     assert scores[1] > scores[0]
+
+
+def test_the_shipped_place_table_is_what_cldr_gives():
+    """places.tsv is generated from Babel's CLDR data (tools/places_table.py); when an upgrade of Babel
+    changes that data this fails: regenerate the table."""
+    import runpy
+
+    places = runpy.run_path(str(REPO / "tools" / "places_table.py"))["places"]
+    shipped = (REPO / "index" / "retrieval" / "places.tsv").read_text(encoding="utf-8").splitlines()
+    assert [tuple(line.split("\t")) for line in shipped if not line.startswith("#")] == places()

@@ -140,9 +140,9 @@ def carries(kind: str | None, answer: str) -> bool:
 
 @lru_cache(maxsize=1024)
 def _tagged(text: str) -> tuple[tuple[str, str], ...]:
-    from citebot.index.retrieval.names import _posseg
+    from citebot.index.retrieval.segmenter import tagger
 
-    return tuple((p.word, p.flag) for p in _posseg().cut(text))
+    return tuple((p.word, p.flag) for p in tagger().cut(text))
 
 
 @dataclass(frozen=True)

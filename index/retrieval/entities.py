@@ -1,4 +1,5 @@
-"""Named places across languages, from the Unicode CLDR data that Babel ships.
+"""Named places across languages, from the Unicode CLDR data that Babel ships (places.tsv, made by
+tools/places_table.py).
 
 Country and city names in Chinese, English, Mongolian and Korean map to one id each, so a
 Mongolian question naming "Хойд Солонгос" can match Chinese text naming 朝鲜.
@@ -8,35 +9,24 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 
 LANGUAGES = ("zh", "en", "mn", "ko")
 MIN_NAME_CHARS = {"zh": 2, "en": 4, "mn": 4, "ko": 2}
+PLACES = "places.tsv"
 
 
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, dict[str, str]]:
-    """For each language, a map from a place name (lower case) to its id."""
-    from babel import Locale
-    from babel.core import get_global
-
-    locales = {lang: Locale.parse(lang) for lang in LANGUAGES}
+    """For each language, a map from a place name (lower case) to its id; the first id a name has wins."""
     names: dict[str, dict[str, str]] = {lang: {} for lang in LANGUAGES}
-    for code in locales["en"].territories:
-        if isinstance(code, str) and len(code) == 2 and code.isalpha():
-            for lang, locale in locales.items():
-                _add(names[lang], lang, locale.territories.get(code), f"ent:{code}")
-    for zone in get_global("zone_territories"):
-        for lang, locale in locales.items():
-            city = locale.time_zones.get(zone, {}).get("city")
-            if lang == "en" and not city:
-                city = zone.rsplit("/", 1)[-1].replace("_", " ")
-            _add(names[lang], lang, city, f"ent:{zone}")
+    text = resources.files(__package__).joinpath(PLACES).read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            lang, name, entity = line.split("\t")
+            if lang in names and len(name) >= MIN_NAME_CHARS[lang]:
+                names[lang].setdefault(name.lower(), entity)
     return names
-
-
-def _add(table: dict[str, str], lang: str, name: str | None, entity: str) -> None:
-    if name and len(name) >= MIN_NAME_CHARS[lang]:
-        table.setdefault(name.lower(), entity)
 
 
 @lru_cache(maxsize=4)
@@ -52,5 +42,13 @@ def find(text: str, languages: tuple[str, ...] = LANGUAGES) -> list[str]:
     found: list[str] = []
     lowered = text.lower()
     for lang in languages:
+        if _initials(lang).isdisjoint(lowered):  # no name can start here: skip compiling its pattern
+            continue
         found.extend(lexicon()[lang][m.group(0)] for m in _pattern(lang).finditer(lowered))
     return found
+
+
+@lru_cache(maxsize=4)
+def _initials(lang: str) -> frozenset[str]:
+    """The first letters of a language's place names."""
+    return frozenset(name[0] for name in lexicon()[lang])

@@ -8,15 +8,14 @@ hangul words get the same treatment. The keys are character trigrams of the skel
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from citebot.index.retrieval import mongolian
 from citebot.index.retrieval.korean import romanize
 from citebot.index.retrieval.korean_grammar import content_words
+from citebot.index.retrieval.segmenter import tagger
 
 NAME_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nz"})
 JOINER_CHARS = "・·•-‐ "
@@ -99,19 +98,10 @@ def keys(latin: str) -> list[str]:
     return [f"nm:{bones[i : i + 3]}" for i in range(len(bones) - 2)]
 
 
-@lru_cache(maxsize=1)
-def _posseg():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
-
-
 def chinese_names(text: str) -> list[str]:
     """Runs of words jieba tags as person or place names, joiners such as ・ included."""
     runs, current = [], ""
-    for word, tag in [*_posseg().cut(text), ("", "end")]:
+    for word, tag in [*tagger().cut(text), ("", "end")]:
         if tag in NAME_TAGS or (current and word in JOINERS):
             current += word
             continue

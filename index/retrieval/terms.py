@@ -13,17 +13,14 @@ and dates.
 
 from __future__ import annotations
 
-import logging
-import marshal
 import re
-import tempfile
 from collections.abc import Callable
 from functools import lru_cache
-from pathlib import Path
 
 from citebot.index.corpus.text import script_of
 from citebot.index.retrieval import dates, entities, korean_grammar, mongolian, names
 from citebot.index.retrieval.korean import hangul_reading
+from citebot.index.retrieval.segmenter import segmenter
 
 TERMS_VERSION = 3  # bump when passage_terms changes, so that a rebuild recomputes every chunk's terms
 _WORD = re.compile(r"[A-Za-z]+(?:['’-][A-Za-z]+)*|\d+(?:[.,]\d+)*")
@@ -47,33 +44,6 @@ EN_STOPWORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    _load_cached_dictionary(jieba.dt)
-    jieba.initialize()  # builds and caches the dictionary when there is no usable cache
-    return jieba
-
-
-def _load_cached_dictionary(tokenizer) -> None:
-    """Load jieba's cached prefix dictionary from its bytes. jieba reads it with marshal.load on the
-    open file, one read call per object, which costs about 1 s of a Chinese question's start-up;
-    marshal.loads on the same bytes takes 0.25 s. Anything unexpected is left to jieba."""
-    from jieba import DEFAULT_DICT
-
-    if tokenizer.initialized or tokenizer.cache_file or tokenizer.dictionary != DEFAULT_DICT:
-        return
-    cache = Path(tokenizer.tmp_dir or tempfile.gettempdir()) / "jieba.cache"  # where jieba keeps it
-    try:
-        freq, total = marshal.loads(cache.read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
-        return
-    if isinstance(freq, dict) and isinstance(total, int) and total > 0:
-        tokenizer.FREQ, tokenizer.total, tokenizer.initialized = freq, total, True
-
-
-@lru_cache(maxsize=1)
 def _stemmer():
     import snowballstemmer
 
@@ -88,7 +58,7 @@ def _cedict():
 
 
 def chinese_words(text: str) -> list[str]:
-    words = _jieba().lcut_for_search(text)
+    words = segmenter().lcut_for_search(text)
     return [w for w in words if _HAN.search(w) and w not in ZH_STOPWORDS]
 
 
@@ -139,7 +109,7 @@ def hangul_grams(text: str) -> list[str]:
 def passage_terms(text: str) -> dict[str, list[str]]:
     """Terms of a (Chinese or other) passage for every field."""
     shared = latin_and_numbers(text)
-    words = [w for w in _jieba().lcut(text) if _HAN.search(w) and w not in ZH_STOPWORDS]
+    words = [w for w in segmenter().lcut(text) if _HAN.search(w) and w not in ZH_STOPWORDS]
     english = [g for w in words for g in english_glosses(w)] + english_terms(text)
     korean = [g for w in words for g in hangul_grams(korean_reading(w))] + hangul_grams(text)
     return {
