@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import AsyncIterator, Iterable
 from datetime import timedelta
 from http import HTTPStatus
@@ -16,6 +17,8 @@ from telegram.error import NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, Defaults
 from telegram.request import HTTPXRequest
 
+from citebot.index.library import ReindexInProgress
+from citebot.index.storage.checkpoints import BuildAbandoned
 from citebot.services import open_library
 from citebot.settings import Settings
 
@@ -113,6 +116,7 @@ def build_application(
         .post_init(
             functools.partial(
                 start_up,
+                library=library,
                 store=store if owns_store else None,
                 admin_user_ids=settings.admin_user_ids,
                 chosen_locale=store.reader_locale,
@@ -135,19 +139,37 @@ def build_application(
 
 async def start_up(
     application: Application,
+    library: DocumentLibrary,
     store: QuestionLog | None,
     admin_user_ids: Iterable[int],
     chosen_locale: ChosenLocale | None = None,
     graceful_stop: GracefulStop | None = None,
 ) -> None:
-    """post_init: the stop signals, the question log (if the application owns it), then the command
-    menus (an admin's in the language they chose with /lang, read through `chosen_locale`)."""
+    """post_init: the stop signals, the question log (if the application owns it), the command menus
+    (an admin's in the language they chose with /lang, read through `chosen_locale`), and a rebuild
+    of an index built by an older recipe, while the old one answers."""
     if graceful_stop is not None:
         graceful_stop.install(application)
     if store is not None:
         await store.open()
     await register_commands(application.bot, admin_user_ids, chosen_locale)
+    if parts := library.outdated():
+        logger.info("The index was built with an older %s; rebuilding it while it answers", " and ".join(parts))
+        threading.Thread(target=rebuild, args=(library,), name="citebot-rebuild-outdated", daemon=True).start()
     logger.info("Bot @%s is polling for updates", application.bot.username)
+
+
+def rebuild(library: DocumentLibrary) -> None:
+    """A rebuild, in a thread of its own while the bot answers (a stop abandons it: the live index
+    stays); one already running (an admin's /reindex) is left to finish."""
+    try:
+        report = library.reindex()
+    except (ReindexInProgress, BuildAbandoned):  # an admin's rebuild is running, or the bot is stopping
+        return
+    except Exception:
+        logger.exception("The rebuild of the outdated index failed; the old index goes on answering")
+        return
+    logger.info("Rebuilt the index: %d chunks in %.1f s", report.chunks, report.seconds)
 
 
 @contextlib.asynccontextmanager
@@ -177,7 +199,7 @@ def run_bot(settings: Settings, library: DocumentLibrary | None = None) -> None:
     """Runs the bot until SIGINT or SIGTERM (python-telegram-bot's run_polling)."""
     require_token(settings)
     if library is None:
-        library = open_library(settings)
+        library = open_library(settings, rebuild_if_outdated=False)  # rebuilt by start_up, while answering
     application = build_application(
         settings,
         library,

@@ -58,6 +58,8 @@ class DocumentLibrary(Protocol):
 
     def abandon_builds(self) -> None: ...
 
+    def outdated(self) -> list[str]: ...
+
 
 def text_after_command(message: Message) -> str:
     """The text following a leading /command or /command@botname."""

@@ -35,14 +35,14 @@ def load_settings() -> Settings:
         raise click.ClickException(f"invalid configuration: {problems}") from exc
 
 
-def open_library(settings: Settings):
+def open_library(settings: Settings, rebuild_if_outdated: bool = True):
     from citebot.index.corpus.documents import DocumentError
     from citebot.index.retrieval.embedding import EmbedderError
 
     from .services import open_library as open_configured_library
 
     try:
-        return open_configured_library(settings, progress=TerminalProgress())
+        return open_configured_library(settings, TerminalProgress(), rebuild_if_outdated)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -106,7 +106,7 @@ def run() -> None:
 
     try:  # a log that cannot be opened stops the bot at once, with the reason (see README)
         asyncio.run(QuestionLog(settings.db_path).check())
-        run_bot(settings, open_library(settings))
+        run_bot(settings, open_library(settings, rebuild_if_outdated=False))  # the bot rebuilds while answering
     except QuestionLogUnavailable as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -11,8 +11,9 @@ from citebot.progress import StageLog
 from citebot.settings import Settings
 
 
-def open_library(settings: Settings, progress: Progress | None = None) -> Library:
-    """The configured embedder (and reranker, if any) over the live index; builds one if there is none."""
+def open_library(settings: Settings, progress: Progress | None = None, rebuild_if_outdated: bool = True) -> Library:
+    """The configured embedder (and reranker, if any) over the live index; builds one if there is none
+    (and, with `rebuild_if_outdated`, when it was built by an older recipe)."""
     embedder = SharedModel(make_embedder(settings.embedding_backend, settings.embedding_model))
     reranker = None
     if settings.reranker_model:
@@ -27,4 +28,5 @@ def open_library(settings: Settings, progress: Progress | None = None) -> Librar
         progress=progress or StageLog(),
         limits=settings.document_limits(),
         answers=AnswerCache(settings.answer_cache_size),
+        rebuild_if_outdated=rebuild_if_outdated,
     )

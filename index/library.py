@@ -15,7 +15,7 @@ from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
 from citebot.index.retrieval.embedding import Embedder, make_embedder, package_of
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
-from citebot.index.storage import store
+from citebot.index.storage import build, store
 from citebot.index.storage.build import BuildReport, Progress, build_index
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ class Library:
         progress: Progress | None = None,
         limits: DocumentLimits = DEFAULT_LIMITS,
         answers: AnswerCache | None = None,
+        rebuild_if_outdated: bool = True,
     ) -> Library:
-        """Load the live index; build it when there is none (or, if allowed, when it is corrupt)."""
+        """Load the live index; build it when there is none (or, if allowed, when it is corrupt or was
+        built by an older recipe: its terms would no longer meet the questions' terms)."""
         library = cls(
             data_dir, index_dir, embedder or make_embedder(), reranker=reranker, limits=limits, answers=answers
         )
@@ -76,6 +78,10 @@ class Library:
             if not rebuild_if_unusable:
                 raise
             log.warning("%s; rebuilding it from %s", exc.reason, data_dir)
+            library.reindex(progress)
+            return library
+        if rebuild_if_outdated and (parts := library.outdated()):
+            log.info("the index was built with an older %s; rebuilding it from %s", " and ".join(parts), data_dir)
             library.reindex(progress)
         return library
 
@@ -97,6 +103,10 @@ class Library:
                 log.error("%s; still answering from %s", exc, self._searcher.generation)
         assert self._searcher is not None
         return self._searcher
+
+    def outdated(self) -> list[str]:
+        """What of the live generation's recipe (chunker, terms, translation) this code makes differently."""
+        return build.outdated(self.manifest)
 
     @property
     def manifest(self) -> dict:

@@ -68,3 +68,27 @@ def citebot(
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
     full_env.update(env or {})
     return subprocess.run(command, input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
+
+
+def make_live_generation_outdated(index_dir: Path, **recipe) -> None:
+    """Replace the live generation with a copy built by an older recipe (`recipe` overrides the
+    manifest's "chunker", "terms" or "translation"; translation tables are then left empty, as a
+    version that made them another way could have), written and sealed as citebot writes one."""
+    from citebot.index.storage import store
+
+    live = store.load(index_dir)
+    manifest = {k: v for k, v in live.manifest.items() if k not in ("files", "seal")} | recipe
+    translation = {**live.translation, "phrases": {}, "readings": {}} if "translation" in recipe else live.translation
+    older = store.write_generation(
+        index_dir,
+        manifest,
+        live.vectors.reconstruct_n(0, live.vectors.ntotal),
+        live.chunks,
+        live.terms,
+        live.background,
+        live.sparse,
+        live.background_sparse,
+        translation,
+        live.sentences,
+    )
+    store.activate(index_dir, older)

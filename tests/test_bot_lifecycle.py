@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 
@@ -128,3 +129,24 @@ async def test_an_answer_quicker_than_the_typing_delay_spends_no_request_on_typi
         [reply] = await stub.wait_for_messages(1)
     assert reply.blockquotes
     assert stub.chat_actions == []
+
+
+async def test_an_index_built_by_an_older_recipe_is_rebuilt_while_the_bot_answers(stub, settings, store, tmp_path):
+    from citebot.index.library import Library
+    from tests.support import embedder, make_live_generation_outdated, write_small_corpus
+
+    data, index_dir = write_small_corpus(tmp_path / "data"), tmp_path / "index"
+    Library.open(data, index_dir, embedder())
+    make_live_generation_outdated(index_dir, terms=0)
+    library = Library.open(data, index_dir, embedder(), rebuild_if_outdated=False)
+    chat = Chat.private(BOB)
+    async with running(build_application(settings, library, store), poll_timeout=1):
+        stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
+        [reply] = await stub.wait_for_messages(1)
+        deadline = time.monotonic() + 120
+        while library.outdated() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert library.outdated() == []  # rebuilt in the background and swapped in
+        stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
+        _, again = await stub.wait_for_messages(2)
+    assert "召回驻蒙古大使" in reply.plain_text and "召回驻蒙古大使" in again.plain_text

@@ -6,10 +6,11 @@ import pytest
 
 from citebot.index.answering.sentences import window_sentences
 from citebot.index.library import Library, ReindexInProgress
+from citebot.index.retrieval.terms import TERMS_VERSION
 from citebot.index.retrieval.translation import TRANSLATION_VERSION
 from citebot.index.storage import store
 from citebot.index.storage.build import build_index
-from tests.support import embedder, write_small_corpus
+from tests.support import embedder, make_live_generation_outdated, write_small_corpus
 
 
 @pytest.fixture()
@@ -167,28 +168,23 @@ def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built,
 
 
 def test_a_rebuild_remakes_translation_tables_made_by_an_older_recipe(built):
-    # An index from before the tables had a recipe version: same documents, stale tables (here empty ones).
     data, index_dir, _ = built
     first = build_index(data, index_dir, embedder())  # with today's recipe
-    live = store.load(index_dir)
-    manifest = {k: v for k, v in live.manifest.items() if k not in ("translation", "files", "seal")}
-    old = store.write_generation(
-        index_dir,
-        manifest,
-        live.vectors.reconstruct_n(0, live.vectors.ntotal),
-        live.chunks,
-        live.terms,
-        live.background,
-        live.sparse,
-        live.background_sparse,
-        {**live.translation, "phrases": {}, "readings": {}},
-        live.sentences,
-    )
-    store.activate(index_dir, old)
+    make_live_generation_outdated(index_dir, translation=None)  # from before the tables had a version
     again = build_index(data, index_dir, embedder())
     assert again.reused_vectors == first.chunks  # nothing embedded again
     rebuilt = store.load(index_dir)
     assert rebuilt.translation.get("readings") and rebuilt.manifest["translation"] == TRANSLATION_VERSION
+
+
+def test_an_index_built_by_an_older_recipe_is_rebuilt_when_opened(built):
+    data, index_dir, _ = built
+    build_index(data, index_dir, embedder())
+    make_live_generation_outdated(index_dir, terms=0)
+    assert Library.open(data, index_dir, embedder(), rebuild_if_outdated=False).outdated() == ["terms"]
+    library = Library.open(data, index_dir, embedder())
+    assert library.outdated() == [] and store.load(index_dir).manifest["terms"] == TERMS_VERSION
+    assert library.answer("Why was the ambassador recalled?").answered
 
 
 def test_stored_sentence_vectors_equal_freshly_computed_ones(built):

@@ -29,6 +29,17 @@ CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
 BACKGROUND_OVERLAP = 0.90
 
+
+def recipe() -> dict[str, object]:
+    """How this code makes what an index holds besides the model's vectors; a generation records it."""
+    return {"chunker": CHUNKER_VERSION, "terms": TERMS_VERSION, "translation": TRANSLATION_VERSION}
+
+
+def outdated(manifest: dict) -> list[str]:
+    """The parts of the recipe that a generation was built with differently from this code."""
+    return [part for part, version in recipe().items() if manifest.get(part) != version]
+
+
 # progress(stage, done, total): "reading" (documents), "embedding" (chunks), "swapping" (0, 0).
 Progress = Callable[[str, int, int], None]
 
@@ -77,9 +88,7 @@ def build_index(
         "model": embedder.name,
         "embedder_package": package_of(embedder),
         "corpus_hash": corpus_hash(documents),
-        "chunker": CHUNKER_VERSION,
-        "terms": TERMS_VERSION,
-        "translation": TRANSLATION_VERSION,
+        **recipe(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": [
             {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest}
