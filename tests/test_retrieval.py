@@ -1,9 +1,11 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from citebot.index.answering.compose import direct_answer
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.library import Library
-from citebot.index.retrieval.search import widen
+from citebot.index.retrieval.search import longest_overlap, widen
 from citebot.index.retrieval.terms import query_terms
 from tests.support import REPO, embedder
 
@@ -81,6 +83,12 @@ def test_overlapping_windows_merge_into_one_verbatim_excerpt():
     b = Chunk(1, "d", "D", "", 1, 1, 2, "二。三。")
     merged = widen(b, a)
     assert merged.text == "一。二。三。" and merged.sentences == 3
+
+
+@given(st.text("一二三。", max_size=12), st.text("一二三。", max_size=12))
+def test_the_overlap_of_two_windows_is_the_longest_end_of_one_that_begins_the_other(first, second):
+    longest = next((n for n in range(min(len(first), len(second)), 0, -1) if first.endswith(second[:n])), 0)
+    assert longest_overlap(first, second) == longest
 
 
 def test_direct_answer_picks_the_answering_sentence():

@@ -211,8 +211,20 @@ def widen(a: Chunk, b: Chunk) -> Chunk | None:
     first, second = (a, b) if a.first_sentence <= b.first_sentence else (b, a)
     if second.text in first.text:
         return first
-    for size in range(min(len(first.text), len(second.text)), 0, -1):
-        if first.text.endswith(second.text[:size]):
-            end = second.first_sentence + second.sentences
-            return replace(first, text=first.text + second.text[size:], sentences=end - first.first_sentence)
-    return None
+    overlap = longest_overlap(first.text, second.text)
+    if not overlap:
+        return None
+    end = second.first_sentence + second.sentences
+    return replace(first, text=first.text + second.text[overlap:], sentences=end - first.first_sentence)
+
+
+def longest_overlap(first: str, second: str) -> int:
+    """The length of the longest end of first that begins second (0 if none). Only the places where
+    second's first character occurs in first are tried: a paragraph's windows are merged on loading,
+    and trying every length made that quadratic in the window's length."""
+    start = first.find(second[:1]) if second else -1
+    while start != -1:
+        if second.startswith(first[start:]):
+            return len(first) - start
+        start = first.find(second[0], start + 1)
+    return 0
