@@ -84,7 +84,7 @@ def make_live_generation_outdated(index_dir: Path, **recipe) -> None:
         manifest,
         live.vectors.reconstruct_n(0, live.vectors.ntotal),
         live.chunks,
-        live.terms,
+        live.lexical.terms_by_chunk(len(live.chunks)),
         live.background,
         live.sparse,
         live.background_sparse,

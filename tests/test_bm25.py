@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from citebot.index.retrieval.lexical import BM25, K1, B
+from citebot.index.retrieval.lexical import BM25, K1, B, LexicalIndex
 
 words = st.sampled_from(["蒙古", "大使", "召回", "a", "b", "Ö", "", "x y"])
 documents = st.lists(st.lists(words, max_size=12), max_size=30)
@@ -60,3 +60,19 @@ def test_postings_do_not_depend_on_the_order_triples_come_in(documents, random):
     shuffled = BM25.from_triples(built.vocabulary, ids, rows, counts, lengths)
     for term in built.vocabulary:
         assert [a.tolist() for a in shuffled.postings_of(term)] == [a.tolist() for a in built.postings_of(term)]
+
+
+fields = st.lists(st.dictionaries(st.sampled_from(["zh", "en", "ko"]), st.lists(words, max_size=8)), max_size=20)
+
+
+@given(fields, st.lists(words, max_size=4))
+def test_stored_postings_read_back_as_the_same_index(chunks, query):
+    # What a generation stores (store.py) and what a rebuild reuses for unchanged chunks (build.py).
+    index = LexicalIndex(chunks)
+    again = LexicalIndex.from_arrays(*index.arrays())
+    asked = {"zh": query, "en": query, "ko": query}
+    np.testing.assert_array_equal(again.scores(asked, len(chunks)), index.scores(asked, len(chunks)))
+    bags = again.terms_by_chunk(len(chunks))
+    assert [{f: Counter(t) for f, t in b.items()} for b in bags] == [
+        {f: Counter(t) for f, t in c.items() if t} for c in chunks
+    ]

@@ -27,11 +27,43 @@ def empty_background(generation: Path) -> None:
     (generation / "background.npy").write_bytes(b"")
 
 
-def drop_terms_from_a_chunk(generation: Path) -> None:
+def drop_text_from_a_chunk(generation: Path) -> None:
     path = generation / "chunks.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    del rows[1]["terms"]
+    del rows[1]["text"]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+
+
+def rewrite_lexical(generation: Path, change) -> None:
+    path = generation / "lexical.npz"
+    with np.load(path) as arrays:
+        arrays = {k: arrays[k] for k in arrays.files}
+    change(arrays)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.write_bytes(buffer.getvalue())
+
+
+def lexical_row_out_of_range(generation: Path) -> None:
+    def change(arrays):
+        arrays["zh_rows"][-1] = 10_000
+
+    rewrite_lexical(generation, change)
+
+
+def lexical_postings_out_of_order(generation: Path) -> None:
+    def change(arrays):
+        for part in ("zh_ids", "zh_rows", "zh_counts"):
+            arrays[part] = arrays[part][::-1].copy()
+
+    rewrite_lexical(generation, change)
+
+
+def lexical_vocabulary_repeats_a_term(generation: Path) -> None:
+    path = generation / "lexical_terms.json"
+    vocabularies = json.loads(path.read_text(encoding="utf-8"))
+    vocabularies["zh"][1] = vocabularies["zh"][0]
+    path.write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
 
 
 def manifest_is_a_list(generation: Path) -> None:
@@ -93,7 +125,7 @@ def generation_file_removed(generation: Path) -> None:
 SEEN = [
     truncate_sparse,
     empty_background,
-    drop_terms_from_a_chunk,
+    drop_text_from_a_chunk,
     manifest_is_a_list,
     translation_is_a_list,
     random_bytes_in_background,
@@ -106,16 +138,22 @@ DAMAGE = [
     sparse_index_out_of_range,
     current_is_a_directory,
     generation_file_removed,
+    lexical_row_out_of_range,
+    lexical_postings_out_of_order,
+    lexical_vocabulary_repeats_a_term,
 ]
 # File damage that decodes badly even when the checksums are made to match (a buggy writer, say):
 # the shape checks catch it on their own.
 RESEALABLE = [
     truncate_sparse,
     empty_background,
-    drop_terms_from_a_chunk,
+    drop_text_from_a_chunk,
     translation_is_a_list,
     random_bytes_in_background,
     sparse_index_out_of_range,
+    lexical_row_out_of_range,
+    lexical_postings_out_of_order,
+    lexical_vocabulary_repeats_a_term,
 ]
 
 
@@ -221,7 +259,7 @@ def test_an_upgraded_embedding_package_rebuilds_instead_of_reusing_vectors(prist
 
 
 @pytest.mark.parametrize(
-    "damage", [random_bytes_in_background, changed_chunk_text, drop_terms_from_a_chunk], ids=lambda f: f.__name__
+    "damage", [random_bytes_in_background, changed_chunk_text, drop_text_from_a_chunk], ids=lambda f: f.__name__
 )
 def test_a_running_library_keeps_its_generation_when_the_new_one_is_damaged(pristine, tmp_path, caplog, damage):
     shutil.copytree(pristine, tmp_path / "copy", symlinks=True)

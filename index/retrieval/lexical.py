@@ -57,13 +57,23 @@ class PackedRows:
     def nbytes(self) -> int:
         return self.low.nbytes + self.starts.nbytes
 
+    def triples(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting's term id and row, in posting order (by term, then row)."""
+        runs: np.ndarray = np.diff(self.starts.astype(np.int64))
+        block_of_run = np.arange(len(runs), dtype=np.int64) % self.blocks
+        rows = np.repeat(block_of_run << BLOCK_BITS, runs) + self.low
+        terms = len(runs) // self.blocks
+        per_term: np.ndarray = np.diff(self.starts[:: self.blocks].astype(np.int64))
+        ids = np.repeat(np.arange(terms, dtype=np.int64), per_term)
+        return ids, rows
+
 
 class BM25:
     def __init__(self, vocabulary: dict[str, int], rows: PackedRows, counts: np.ndarray, lengths: np.ndarray) -> None:
         self.vocabulary = vocabulary  # term -> id
         self.rows, self.counts = rows, counts  # counts in posting order, as uint8
         self.size = len(lengths)
-        lengths = lengths.astype(np.float32)
+        self.lengths = lengths = lengths.astype(np.float32)
         self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
         self.norm = K1 * (1 - B + B * lengths / self.average_length)  # each chunk's length norm, computed once
         self.heads = HeadPostings.build(self)
@@ -94,6 +104,10 @@ class BM25:
         packed = PackedRows(ids, rows, len(vocabulary), len(lengths))
         counts = np.minimum(counts, 255).astype(np.uint8)  # a count past 255 changes BM25 by < 0.1%
         return cls(vocabulary, packed, counts, lengths)
+
+    def terms(self) -> list[str]:
+        """The vocabulary in id order."""
+        return list(self.vocabulary)
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding the term, ascending, and its count in each (views, uint8 counts)."""
@@ -219,6 +233,46 @@ class LexicalIndex:
             names = {name for terms in field_terms or [] for name in terms}
             fields = {name: BM25.from_documents([terms.get(name, []) for terms in field_terms or []]) for name in names}
         self.fields = fields
+
+    def arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+        """What is stored (store.py): each field's vocabulary in id order, and its postings as
+        `{field}_ids`, `{field}_rows`, `{field}_counts` in posting order and `{field}_lengths` per chunk."""
+        vocabularies: dict[str, list[str]] = {}
+        arrays: dict[str, np.ndarray] = {}
+        for name, bm25 in sorted(self.fields.items()):
+            ids, rows = bm25.rows.triples()
+            vocabularies[name] = bm25.terms()
+            arrays |= {
+                f"{name}_ids": ids.astype(np.int32),
+                f"{name}_rows": rows.astype(np.int32),
+                f"{name}_counts": bm25.counts,
+                f"{name}_lengths": bm25.lengths,
+            }
+        return vocabularies, arrays
+
+    @classmethod
+    def from_arrays(cls, vocabularies: dict[str, list[str]], arrays: dict[str, np.ndarray]) -> LexicalIndex:
+        """The index `arrays()` describes (checked by shapes.lexical before it gets here)."""
+        fields = {}
+        for name, terms in vocabularies.items():
+            vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+            ids, rows, counts = (arrays[f"{name}_{part}"] for part in ("ids", "rows", "counts"))
+            fields[name] = BM25.from_triples(vocabulary, ids, rows, counts, arrays[f"{name}_lengths"])
+        return cls(fields=fields)
+
+    def terms_by_chunk(self, size: int) -> list[dict[str, list[str]]]:
+        """Each chunk's terms by field, as a bag (a term repeated as often as the chunk holds it):
+        what a rebuild reuses for unchanged chunks."""
+        chunks: list[dict[str, list[str]]] = [{} for _ in range(size)]
+        for name, bm25 in self.fields.items():
+            ids, rows = bm25.rows.triples()
+            order = np.argsort(rows, kind="stable")
+            words = np.array(bm25.terms(), dtype=object)[np.repeat(ids[order], bm25.counts[order])]
+            ends = np.cumsum(np.bincount(rows, weights=bm25.counts, minlength=size).astype(np.int64))
+            for row, (start, end) in enumerate(zip(np.concatenate([[0], ends[:-1]]), ends, strict=True)):
+                if end > start:
+                    chunks[row][name] = words[start:end].tolist()
+        return chunks
 
     def postings(self) -> dict[str, dict[str, list]]:
         """field -> term -> [(row, count)], for terms the collection holds (read-only views of the arrays)."""

@@ -15,7 +15,6 @@ from citebot.index.corpus.text import script_of
 from citebot.index.retrieval import glossary, korean_grammar
 from citebot.index.retrieval.embedding import Embedder, sparse_rows
 from citebot.index.retrieval.fusion import EXACT_UP_TO, HybridIndex, Legs, Question
-from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.neighbours import NEIGHBOURS, NeighbourReader
 from citebot.index.retrieval.prior import prior
 from citebot.index.retrieval.sparse import SparseRows
@@ -59,7 +58,7 @@ class Searcher:
         self.reranker = reranker
         self.chunks = stored.chunks
         self.document_rows = rows_by_document(stored.chunks)
-        self.lexical = LexicalIndex(stored.terms)
+        self.lexical = stored.lexical
         self.paragraphs = short_paragraphs(stored.chunks)
         self.translator = QueryTranslator(stored.translation)
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))

@@ -193,9 +193,10 @@ def previous_encodings(live: store.StoredIndex | None) -> dict[str, Encoding]:
         return {}
     matrix = live.vectors.reconstruct_n(0, live.vectors.ntotal)
     sparse = live.sparse if len(live.sparse) == len(live.chunks) else None
+    terms = live.lexical.terms_by_chunk(len(live.chunks))
     return {
         passage_text(c): Encoding(
-            matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]), live.terms[i]
+            matrix[i], None if sparse is None else (sparse.indices[i], sparse.weights[i]), terms[i]
         )
         for i, c in enumerate(live.chunks)
     }

@@ -14,6 +14,7 @@ import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.sparse import PAD, SparsePostings, SparseRows, stored_terms
 
 _CHUNK_TYPES = {name: field.type for name, field in Chunk.__dataclass_fields__.items()}
@@ -41,24 +42,23 @@ def manifest(blob: bytes, format_version: int) -> dict:
     return data
 
 
-def chunk_rows(blob: bytes, expected: int) -> tuple[list[Chunk], list[dict[str, list[str]]]]:
-    chunks, terms = [], []
+def chunk_rows(blob: bytes, expected: int) -> list[Chunk]:
+    chunks = []
     for number, line in enumerate(blob.decode("utf-8").splitlines()):
         row = json.loads(line)
         _require(isinstance(row, dict), f"chunks.jsonl row {number + 1} is not an object")
         problem = _chunk_problem(row, number)
         _require(problem is None, f"chunks.jsonl row {number + 1}: {problem}")
-        terms.append(row.pop("terms"))
         chunks.append(Chunk(**row))
     _require(len(chunks) == expected, f"{len(chunks)} chunks, the manifest says {expected}")
-    return chunks, terms
+    return chunks
 
 
 def _chunk_problem(row: dict, number: int) -> str | None:
-    keys = set(row) - {"terms"}
+    keys = set(row)
     missing = set(_CHUNK_TYPES) - _OPTIONAL_CHUNK_KEYS - keys
-    if missing or "terms" not in row:
-        return f"missing {', '.join(sorted(missing | ({'terms'} - set(row))))}"
+    if missing:
+        return f"missing {', '.join(sorted(missing))}"
     if keys - set(_CHUNK_TYPES):
         return f"unexpected {', '.join(sorted(keys - set(_CHUNK_TYPES)))}"
     for key in keys:
@@ -67,9 +67,46 @@ def _chunk_problem(row: dict, number: int) -> str | None:
             return f"{key} is not {wanted.__name__}"
     if row["id"] != number:
         return f"id {row['id']} out of order"
-    if not (isinstance(row["terms"], dict) and all(_is_text_list(v) for v in row["terms"].values())):
-        return "terms are not lists of words by field"
     return None
+
+
+LEXICAL_PARTS = {"ids": np.int32, "rows": np.int32, "counts": np.uint8, "lengths": np.float32}
+
+
+def lexical(arrays_blob: bytes, terms_blob: bytes, chunks: int) -> LexicalIndex:
+    """BM25 postings per field: ids and rows within the vocabulary and the chunks, strictly ascending
+    by (term, row) as BM25 reads them without sorting, counts of at least one."""
+    vocabularies = json.loads(terms_blob.decode("utf-8"))
+    _require(
+        isinstance(vocabularies, dict) and all(_is_text_list(v) for v in vocabularies.values()),
+        "lexical_terms.json is not a list of terms per field",
+    )
+    for name, terms in vocabularies.items():
+        _require(len(set(terms)) == len(terms), f"lexical field {name} repeats a term")
+    with np.load(io.BytesIO(arrays_blob), allow_pickle=False) as stored:
+        wanted = sorted(f"{name}_{part}" for name in vocabularies for part in LEXICAL_PARTS)
+        _require(sorted(stored.files) == wanted, f"lexical.npz holds {sorted(stored.files)}")
+        arrays = {key: stored[key] for key in wanted}
+    for name, terms in vocabularies.items():
+        _lexical_field(name, len(terms), chunks, *(arrays[f"{name}_{part}"] for part in LEXICAL_PARTS))
+    return LexicalIndex.from_arrays(vocabularies, arrays)
+
+
+def _lexical_field(
+    name: str, terms: int, chunks: int, ids: np.ndarray, rows: np.ndarray, counts: np.ndarray, lengths: np.ndarray
+) -> None:
+    for part, array in zip(LEXICAL_PARTS, (ids, rows, counts, lengths), strict=True):
+        _require(array.dtype == LEXICAL_PARTS[part] and array.ndim == 1, f"lexical {name} {part} are {array.dtype}")
+    _require(len(ids) == len(rows) == len(counts), f"lexical {name} ids, rows and counts differ in length")
+    _require(len(lengths) == chunks, f"lexical {name} has lengths for {len(lengths)} chunks, not {chunks}")
+    if len(ids):
+        _require(int(ids.min()) >= 0 and int(ids.max()) < terms, f"lexical {name} term ids outside the vocabulary")
+        _require(int(rows.min()) >= 0 and int(rows.max()) < chunks, f"lexical {name} rows outside the chunks")
+        _require(int(counts.min()) >= 1, f"lexical {name} holds a count of 0")
+        step = np.diff(ids.astype(np.int64))
+        ascending = (step > 0) | ((step == 0) & (np.diff(rows.astype(np.int64)) > 0))
+        _require(bool(ascending.all()), f"lexical {name} postings are not in (term, row) order")
+    _require(bool(np.isfinite(lengths).all()) and bool((lengths >= 0).all()), f"lexical {name} lengths malformed")
 
 
 def vectors(index, dimension: int, count: int) -> None:

@@ -3,7 +3,10 @@
 Layout of an index directory:
 
     generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
-    generations/<id>/chunks.jsonl    one chunk a line, in vector order, with its lexical terms
+    generations/<id>/chunks.jsonl    one chunk a line, in vector order
+    generations/<id>/lexical.npz     BM25 postings per language field: term ids, rows and counts in
+                                     posting order, and each chunk's length (lexical.py)
+    generations/<id>/lexical_terms.json  each field's vocabulary, in term-id order
     generations/<id>/background.npy  vectors of everyday passages, for abstention
     generations/<id>/sparse.npz      latent terms of the chunks and of the background passages
                                      (the heaviest STORED_TERMS a text, uint16 indices, float16 weights)
@@ -41,12 +44,14 @@ import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
+from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
 from citebot.index.storage import integrity, shapes
 
 # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
-# 5: compact latent terms (uint16, float16) and their inverted index
-FORMAT_VERSION = 5
+# 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
+# arrays rather than each chunk's terms in chunks.jsonl (loading 100,000 chunks built them again)
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
@@ -56,9 +61,22 @@ SPARSE_POSTINGS = "sparse_postings.npz"
 TRANSLATION = "translation.json"
 SENTENCE_VECTORS = "sentences.npy"
 SENTENCE_ROWS = "sentence_rows.npz"
+LEXICAL = "lexical.npz"
+LEXICAL_TERMS = "lexical_terms.json"
 EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
 PROBED_LISTS = 32
-REQUIRED_FILES = (VECTORS, CHUNKS, BACKGROUND, SPARSE, SPARSE_POSTINGS, TRANSLATION, SENTENCE_VECTORS, SENTENCE_ROWS)
+REQUIRED_FILES = (
+    VECTORS,
+    CHUNKS,
+    LEXICAL,
+    LEXICAL_TERMS,
+    BACKGROUND,
+    SPARSE,
+    SPARSE_POSTINGS,
+    TRANSLATION,
+    SENTENCE_VECTORS,
+    SENTENCE_ROWS,
+)
 
 
 class IndexMissing(FileNotFoundError):
@@ -78,7 +96,7 @@ class StoredIndex:
     manifest: dict
     vectors: faiss.Index
     chunks: list[Chunk]
-    terms: list[dict[str, list[str]]]
+    lexical: LexicalIndex
     background: np.ndarray
     sparse: SparseRows
     background_sparse: SparseRows
@@ -115,8 +133,9 @@ def write_generation(
     width = stored_terms(len(chunks))
     write_sparse(target, sparse.compact(width), background_sparse.compact(width), int(manifest.get("sparse_dim", 0)))
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
-        for chunk, chunk_terms in zip(chunks, terms, strict=True):
-            out.write(json.dumps({**chunk.as_dict(), "terms": chunk_terms}, ensure_ascii=False) + "\n")
+        for chunk in chunks:
+            out.write(json.dumps(chunk.as_dict(), ensure_ascii=False) + "\n")
+    write_lexical(target, LexicalIndex(terms))
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
     with open(target / SENTENCE_ROWS, "wb") as out:
@@ -134,6 +153,13 @@ def write_generation(
     _write_synced(target / MANIFEST, json.dumps(integrity.seal(full_manifest), ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
+
+
+def write_lexical(target: Path, lexical: LexicalIndex) -> None:
+    vocabularies, arrays = lexical.arrays()
+    (target / LEXICAL_TERMS).write_text(json.dumps(vocabularies, ensure_ascii=False), encoding="utf-8")
+    with open(target / LEXICAL, "wb") as out:
+        np.savez(out, **arrays)  # type: ignore[arg-type]  # numpy's stubs miss savez(file, **arrays)
 
 
 def write_sparse(target: Path, sparse: SparseRows, background: SparseRows, dim: int) -> None:
@@ -260,7 +286,8 @@ def _load_generation(path: Path) -> StoredIndex:
     passages = len(manifest.get("background_passages", []))
     vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
     shapes.vectors(vectors, dimension, count)
-    chunks, terms = shapes.chunk_rows(blobs[CHUNKS], count)
+    chunks = shapes.chunk_rows(blobs[CHUNKS], count)
+    lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
     sparse_dim = manifest.get("sparse_dim", 0)
     sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
@@ -271,7 +298,7 @@ def _load_generation(path: Path) -> StoredIndex:
         manifest=manifest,
         vectors=vectors,
         chunks=chunks,
-        terms=terms,
+        lexical=lexical,
         background=background,
         sparse=sparse,
         background_sparse=background_sparse,
