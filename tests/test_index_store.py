@@ -151,10 +151,36 @@ def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
     data, index_dir, _ = built
     manifest_path = index_dir / "current" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps({**manifest, "format": store.FORMAT_VERSION - 1}))
+    manifest_path.write_text(json.dumps({**manifest, "format": store.LEGACY_FORMAT - 1}))
     with pytest.raises(store.IndexCorrupt, match="format"):
         store.load(index_dir)
     assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?").answered
+
+
+def rewrite_as_format_5(generation) -> None:
+    """A generation as citebot wrote it before format 6: each chunk's terms in chunks.jsonl, no lexical files."""
+    from citebot.index.storage import integrity
+
+    live = store.load(generation.parent.parent)
+    terms = live.lexical.terms_by_chunk(len(live.chunks))
+    rows = [{**chunk.as_dict(), "terms": chunk_terms} for chunk, chunk_terms in zip(live.chunks, terms, strict=True)]
+    (generation / store.CHUNKS).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    (generation / store.LEXICAL).unlink()
+    (generation / store.LEXICAL_TERMS).unlink()
+    manifest = {k: v for k, v in live.manifest.items() if k != integrity.SEAL} | {"format": 5}
+    manifest["files"] = integrity.file_entries(generation, exclude=store.MANIFEST)
+    (generation / store.MANIFEST).write_text(json.dumps(integrity.seal(manifest), ensure_ascii=False))
+
+
+def test_an_index_of_format_5_still_answers_and_a_rebuild_reuses_it(built):
+    data, index_dir, _ = built
+    first = build_index(data, index_dir, embedder())
+    before = Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?")
+    rewrite_as_format_5(first.generation)
+    assert store.load(index_dir).manifest["format"] == 5
+    assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?") == before
+    again = build_index(data, index_dir, embedder())
+    assert again.reused_vectors == first.chunks and store.load(index_dir).manifest["format"] == store.FORMAT_VERSION
 
 
 def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built, monkeypatch):

@@ -26,10 +26,10 @@ class ShapeError(ValueError):
     """A structure of the index does not have the shape or types its readers rely on."""
 
 
-def manifest(blob: bytes, format_version: int) -> dict:
+def manifest(blob: bytes, formats: tuple[int, ...]) -> dict:
     data = json.loads(blob.decode("utf-8"))
     _require(isinstance(data, dict), "manifest.json is not a JSON object")
-    _require(data.get("format") == format_version, f"format {data.get('format')!r} is not {format_version}")
+    _require(data.get("format") in formats, f"format {data.get('format')!r} is not one of {formats}")
     for key, minimum in (("dimension", 1), ("chunks", 0), ("sparse_dim", 0)):
         _require(_is_int(data.get(key, 0)) and data.get(key, 0) >= minimum, f"manifest {key} is not a count")
     _require(isinstance(data.get("model"), str), "manifest model is not text")
@@ -43,15 +43,31 @@ def manifest(blob: bytes, format_version: int) -> dict:
 
 
 def chunk_rows(blob: bytes, expected: int) -> list[Chunk]:
-    chunks = []
+    return _chunk_rows(blob, expected, with_terms=False)[0]
+
+
+def chunk_rows_with_terms(blob: bytes, expected: int) -> tuple[list[Chunk], list[dict[str, list[str]]]]:
+    """Chunk rows of format 5, each with its lexical terms by field."""
+    return _chunk_rows(blob, expected, with_terms=True)
+
+
+def _chunk_rows(blob: bytes, expected: int, with_terms: bool) -> tuple[list[Chunk], list[dict[str, list[str]]]]:
+    chunks, terms = [], []
     for number, line in enumerate(blob.decode("utf-8").splitlines()):
         row = json.loads(line)
         _require(isinstance(row, dict), f"chunks.jsonl row {number + 1} is not an object")
+        if with_terms:
+            chunk_terms = row.pop("terms", None)
+            _require(
+                isinstance(chunk_terms, dict) and all(_is_text_list(v) for v in chunk_terms.values()),
+                f"chunks.jsonl row {number + 1}: terms are not lists of words by field",
+            )
+            terms.append(chunk_terms)
         problem = _chunk_problem(row, number)
         _require(problem is None, f"chunks.jsonl row {number + 1}: {problem}")
         chunks.append(Chunk(**row))
     _require(len(chunks) == expected, f"{len(chunks)} chunks, the manifest says {expected}")
-    return chunks
+    return chunks, terms
 
 
 def _chunk_problem(row: dict, number: int) -> str | None:

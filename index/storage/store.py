@@ -52,6 +52,7 @@ from citebot.index.storage import integrity, shapes
 # 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
 # arrays rather than each chunk's terms in chunks.jsonl (loading 100,000 chunks built them again)
 FORMAT_VERSION = 6
+LEGACY_FORMAT = 5  # still read (terms in chunks.jsonl, postings built on load) and rewritten as 6 by a rebuild
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
@@ -279,15 +280,21 @@ def _without_cycle_collection() -> Iterator[None]:
 
 def _load_generation(path: Path) -> StoredIndex:
     manifest_blob = (path / MANIFEST).read_bytes()
-    manifest = shapes.manifest(manifest_blob, FORMAT_VERSION)
+    manifest = shapes.manifest(manifest_blob, (FORMAT_VERSION, LEGACY_FORMAT))
     integrity.check_seal(manifest)
-    blobs = integrity.read_verified(path, manifest.get("files"), REQUIRED_FILES)
+    legacy = manifest["format"] == LEGACY_FORMAT
+    required = tuple(name for name in REQUIRED_FILES if not (legacy and name in (LEXICAL, LEXICAL_TERMS)))
+    blobs = integrity.read_verified(path, manifest.get("files"), required)
     dimension, count = manifest["dimension"], manifest["chunks"]
     passages = len(manifest.get("background_passages", []))
     vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
     shapes.vectors(vectors, dimension, count)
-    chunks = shapes.chunk_rows(blobs[CHUNKS], count)
-    lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
+    if legacy:
+        chunks, terms = shapes.chunk_rows_with_terms(blobs[CHUNKS], count)
+        lexical = LexicalIndex(terms)
+    else:
+        chunks = shapes.chunk_rows(blobs[CHUNKS], count)
+        lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
     sparse_dim = manifest.get("sparse_dim", 0)
     sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
