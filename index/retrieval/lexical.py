@@ -223,6 +223,10 @@ class PostingsView(Mapping):
         return len(self.bm25.vocabulary)
 
 
+class RepeatedTerm(ValueError):
+    """A stored vocabulary holds a term twice (its message is the field)."""
+
+
 class LexicalIndex:
     """One BM25 per language field."""
 
@@ -256,6 +260,8 @@ class LexicalIndex:
         fields = {}
         for name, terms in vocabularies.items():
             vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+            if len(vocabulary) < len(terms):
+                raise RepeatedTerm(name)
             ids, rows, counts = (arrays[f"{name}_{part}"] for part in ("ids", "rows", "counts"))
             fields[name] = BM25.from_triples(vocabulary, ids, rows, counts, arrays[f"{name}_lengths"])
         return cls(fields=fields)

@@ -14,7 +14,7 @@ import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.retrieval.lexical import LexicalIndex
+from citebot.index.retrieval.lexical import LexicalIndex, RepeatedTerm
 from citebot.index.retrieval.sparse import PAD, SparsePostings, SparseRows, stored_terms
 
 _CHUNK_TYPES = {name: field.type for name, field in Chunk.__dataclass_fields__.items()}
@@ -97,15 +97,16 @@ def lexical(arrays_blob: bytes, terms_blob: bytes, chunks: int) -> LexicalIndex:
         isinstance(vocabularies, dict) and all(_is_text_list(v) for v in vocabularies.values()),
         "lexical_terms.json is not a list of terms per field",
     )
-    for name, terms in vocabularies.items():
-        _require(len(set(terms)) == len(terms), f"lexical field {name} repeats a term")
     with np.load(io.BytesIO(arrays_blob), allow_pickle=False) as stored:
         wanted = sorted(f"{name}_{part}" for name in vocabularies for part in LEXICAL_PARTS)
         _require(sorted(stored.files) == wanted, f"lexical.npz holds {sorted(stored.files)}")
         arrays = {key: stored[key] for key in wanted}
     for name, terms in vocabularies.items():
         _lexical_field(name, len(terms), chunks, *(arrays[f"{name}_{part}"] for part in LEXICAL_PARTS))
-    return LexicalIndex.from_arrays(vocabularies, arrays)
+    try:
+        return LexicalIndex.from_arrays(vocabularies, arrays)
+    except RepeatedTerm as exc:
+        raise ShapeError(f"lexical field {exc} repeats a term") from exc
 
 
 def _lexical_field(
