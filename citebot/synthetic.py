@@ -181,8 +181,9 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     copies = -(-size // len(stored.chunks))
     chunks: list[Chunk] = []
     terms: list[dict[str, list[str]]] = []
+    originals = stored.lexical.terms_by_chunk(len(stored.chunks))
     for copy in range(copies):
-        for chunk, chunk_terms in zip(stored.chunks, stored.lexical.terms_by_chunk(len(stored.chunks)), strict=True):
+        for chunk, chunk_terms in zip(stored.chunks, originals, strict=True):
             if len(chunks) == size:
                 break
             chunks.append(replace(chunk, id=len(chunks), doc=f"{chunk.doc}-{copy}", text=f"{chunk.text} ({copy})"))
