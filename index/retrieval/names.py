@@ -9,7 +9,6 @@ hangul words get the same treatment. The keys are character trigrams of the skel
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from citebot.index.retrieval import mongolian
@@ -133,8 +132,8 @@ def passage_keys(text: str) -> list[str]:
     return [key for name in chinese_names(text) for spelled in spellings(name) for key in keys(spelled)]
 
 
-def question_keys(question: str, korean_words: Callable[[str], list[str]] = content_words) -> list[str]:
-    return [key for name in question_names(question, korean_words) for key in name.keys]
+def question_keys(question: str, hangul_words: list[str] | None = None) -> list[str]:
+    return [key for name in question_names(question, hangul_words) for key in name.keys]
 
 
 @dataclass(frozen=True)
@@ -146,9 +145,10 @@ class QuestionName:
     capitalised: bool  # written with a capital (Latin, Cyrillic), not just a long hangul word
 
 
-def question_names(question: str, korean_words: Callable[[str], list[str]] = content_words) -> list[QuestionName]:
+def question_names(question: str, hangul_words: list[str] | None = None) -> list[QuestionName]:
     """Each name-like word run of a question with its keys: capitalised Latin or Cyrillic words, and
-    long hangul words without their particles and endings (korean_grammar.py: 이재명은 -> 이재명)."""
+    long hangul words without their particles and endings (`hangul_words`, by default the question's
+    content words as korean_grammar.py finds them: 이재명은 -> 이재명)."""
     found: list[QuestionName] = []
     for match in _LATIN_NAME.finditer(question):
         words = [w for w in match.group(0).split() if w.lower() not in QUESTION_WORDS]
@@ -166,7 +166,7 @@ def question_names(question: str, korean_words: Callable[[str], list[str]] = con
                 True,
             )
         )
-    for word in korean_words(question):
+    for word in content_words(question) if hangul_words is None else hangul_words:
         if len(word) >= MIN_HANGUL_NAME:
             found.append(QuestionName(keys(romanize_hangul(word)), word, question.find(word), 1, False))
     return [name for name in found if name.keys]

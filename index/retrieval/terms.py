@@ -131,14 +131,18 @@ def query_terms(
     script = script_of(question)
     spelled = mongolian.numbers_as_digits(question) if script == "cyrillic" else question
     numbers = [w for w in latin_and_numbers(spelled) if w[0].isdigit()]
-    name_keys = names.question_keys(question, korean_words)
-    query = {"ent": entities.find(question), "nm": name_keys, "dt": dates.date_terms(spelled)}
+    korean = korean_words(question)
+    query = {
+        "ent": entities.find(question),
+        "nm": names.question_keys(question, korean),
+        "dt": dates.date_terms(spelled),
+    }
     if script == "han":
         query["zh"] = chinese_words(question) + latin_and_numbers(question)
     elif script == "latin":
         query["en"] = english_terms(question) + numbers
     elif script == "hangul":
-        query["ko"] = hangul_grams(" ".join(korean_words(question))) + numbers
+        query["ko"] = hangul_grams(" ".join(korean)) + numbers
     elif numbers:
         query["en"] = numbers
     return {field: terms for field, terms in query.items() if terms}
