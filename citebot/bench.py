@@ -348,14 +348,15 @@ def scale(size: int, dimension: int = 384, queries: int = 200, judged: int = 50,
     }
 
 
-# The real index format keeps every chunk's text and lexical terms in chunks.jsonl, parsed on load:
-# beyond this many chunks loading it takes minutes and gigabytes (docs/benchmarks.md), so it is not timed.
+# The real index format keeps every chunk in chunks.jsonl, parsed on load into Python objects, and
+# writing a generation of this size in it takes minutes (docs/benchmarks.md): beyond it loading is not timed.
 LOADING_UP_TO = 200_000
 
 
 def loading(index_dir: Path, target: Path, size: int, embedder) -> dict:
-    """Seconds to load a generation of `size` chunks in the real format (verified, shape-checked) and to
-    build the searcher over it (BM25 postings, paragraphs, prior): what a restart or a swap costs."""
+    """Seconds to load a generation of `size` chunks in the real format (verified, shape-checked, BM25
+    postings read back) and to build the searcher over it (paragraphs, prior, translation tables):
+    what a restart or a swap costs."""
     generation = synthetic.replicate_generation(store.load(index_dir), target, size)
     started = time.perf_counter()
     stored = store.load(target)

@@ -266,9 +266,9 @@ def load(index_dir: Path) -> StoredIndex:
 
 @contextlib.contextmanager
 def _without_cycle_collection() -> Iterator[None]:
-    """Parsing a large generation makes millions of objects (every chunk's terms) and no cycles, but
-    each few hundred allocations wake the cycle collector, which walks them all again: that doubled
-    the time to load 100,000 chunks. Reference counting still frees everything meanwhile."""
+    """Parsing a large generation makes millions of objects (every chunk, and in format 5 its terms)
+    and no cycles, but each few hundred allocations wake the cycle collector, which walks them all
+    again: that doubled the time to load 100,000 chunks. Reference counting still frees everything."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
