@@ -150,3 +150,27 @@ async def test_an_index_built_by_an_older_recipe_is_rebuilt_while_the_bot_answer
         stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
         _, again = await stub.wait_for_messages(2)
     assert "召回驻蒙古大使" in reply.plain_text and "召回驻蒙古大使" in again.plain_text
+
+
+async def test_a_failed_rebuild_of_an_outdated_index_leaves_the_old_one_answering(
+    stub, settings, store, tmp_path, caplog
+):
+    from citebot.index.library import Library
+    from tests.support import embedder, make_live_generation_outdated, write_small_corpus
+
+    data, index_dir = write_small_corpus(tmp_path / "data"), tmp_path / "index"
+    Library.open(data, index_dir, embedder())
+    make_live_generation_outdated(index_dir, terms=0)
+    library = Library.open(data, index_dir, embedder(), rebuild_if_outdated=False)
+    for document in data.iterdir():  # the rebuild finds no documents and fails
+        document.unlink()
+    chat = Chat.private(BOB)
+    with caplog.at_level(logging.ERROR, logger="citebot.bot.application"):
+        async with running(build_application(settings, library, store), poll_timeout=1):
+            deadline = time.monotonic() + 60
+            while "rebuild of the outdated index failed" not in caplog.text and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            stub.push_text(chat, BOB, ON_TOPIC_QUESTION)
+            [reply] = await stub.wait_for_messages(1)
+    assert "rebuild of the outdated index failed" in caplog.text
+    assert library.outdated() == ["terms"] and "召回驻蒙古大使" in reply.plain_text
