@@ -150,10 +150,14 @@ class Library:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
+            loaded = self._searcher.stored if self._searcher else None
             report = build_index(
-                self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building
+                self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building, loaded
             )
-            self._load()
+            if report.collection is not None:
+                self._use(report.collection)  # appended in memory: no need to read the collection again
+            else:
+                self._load()
             return report
         finally:
             self._build_lock.release()
@@ -174,6 +178,9 @@ class Library:
                 f"index at {stored.path} was built with {stored.manifest.get('embedder_package')!r} but "
                 f"{package_of(self.embedder)!r} is installed"
             )
+        self._use(stored)
+
+    def _use(self, stored: store.StoredIndex) -> None:
         self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
         self.answers.clear()  # answers of the old generation are unreachable anyway: free them
 

@@ -38,6 +38,14 @@ class SentenceVectors:
     def empty(cls, dimension: int) -> SentenceVectors:
         return cls(np.zeros((0, dimension), np.float32), np.zeros(1, np.int64), np.zeros(0, np.int64))
 
+    def concatenated(self, added: SentenceVectors) -> SentenceVectors:
+        """These windows' sentences, then those of appended windows."""
+        return SentenceVectors(
+            np.vstack([self.vectors, added.vectors]),
+            np.concatenate([self.offsets, added.offsets[1:] + self.offsets[-1]]),
+            np.concatenate([self.rows, added.rows + len(self.vectors)]),
+        )
+
     def by_text(self, windows: list[Chunk]) -> dict[str, np.ndarray]:
         """Each sentence's vector by its text, to reuse on a rebuild; windows must be the ones indexed."""
         if len(windows) != len(self):

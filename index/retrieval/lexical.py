@@ -57,6 +57,29 @@ class PackedRows:
     def nbytes(self) -> int:
         return self.low.nbytes + self.starts.nbytes
 
+    def extended(self, ids: np.ndarray, rows: np.ndarray, terms: int, size: int) -> tuple[PackedRows, np.ndarray]:
+        """These postings with others whose rows all come after this collection's (an appended
+        document's), `ids` and `rows` sorted by term then row; and where in the posting arrays the
+        others went, so per-posting arrays (counts) can be extended the same way.
+
+        No posting is decoded or sorted again: each term's new postings go after its old ones."""
+        old_terms = len(self.starts[:: self.blocks]) - 1
+        blocks = ((max(size, 1) - 1) >> BLOCK_BITS) + 1
+        runs = np.zeros((terms, blocks), dtype=np.int64)
+        runs[:old_terms, : self.blocks] = np.diff(self.starts.astype(np.int64)).reshape(old_terms, self.blocks)
+        keys = ids.astype(np.int64) * blocks + (rows.astype(np.int64) >> BLOCK_BITS)
+        runs += np.bincount(keys, minlength=terms * blocks).reshape(terms, blocks)
+        term_ends = self.starts[self.blocks :: self.blocks].astype(np.int64)
+        at = np.full(len(ids), len(self.low), dtype=np.int64)  # a new term's postings go at the end
+        known = ids < old_terms
+        at[known] = term_ends[ids[known]]
+        merged = object.__new__(PackedRows)
+        merged.blocks = blocks
+        merged.low = np.insert(self.low, at, (rows & (2**BLOCK_BITS - 1)).astype(np.uint16))
+        starts = np.concatenate([[0], np.cumsum(runs.ravel())])
+        merged.starts = starts.astype(np.uint32 if len(merged.low) < 2**32 else np.int64)
+        return merged, at + np.arange(len(at))  # np.insert's positions in the merged arrays
+
     def triples(self) -> tuple[np.ndarray, np.ndarray]:
         """Every posting's term id and row, in posting order (by term, then row)."""
         runs: np.ndarray = np.diff(self.starts.astype(np.int64))
@@ -69,14 +92,21 @@ class PackedRows:
 
 
 class BM25:
-    def __init__(self, vocabulary: dict[str, int], rows: PackedRows, counts: np.ndarray, lengths: np.ndarray) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        rows: PackedRows,
+        counts: np.ndarray,
+        lengths: np.ndarray,
+        heads: HeadPostings | None = None,
+    ) -> None:
         self.vocabulary = vocabulary  # term -> id
         self.rows, self.counts = rows, counts  # counts in posting order, as uint8
         self.size = len(lengths)
         self.lengths = lengths = lengths.astype(np.float32)
         self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
         self.norm = K1 * (1 - B + B * lengths / self.average_length)  # each chunk's length norm, computed once
-        self.heads = HeadPostings.build(self)
+        self.heads = heads if heads is not None else HeadPostings.build(self)
 
     @classmethod
     def from_documents(cls, documents: list[list[str]]) -> BM25:
@@ -108,6 +138,28 @@ class BM25:
     def terms(self) -> list[str]:
         """The vocabulary in id order."""
         return list(self.vocabulary)
+
+    def extended(self, added: BM25) -> BM25:
+        """This field with the chunks of `added` after its own (an appended document's), without
+        touching the postings of terms the addition does not hold. Scores equal those of the field
+        built from every chunk's terms at once."""
+        vocabulary = dict(self.vocabulary)
+        for term in added.vocabulary:
+            vocabulary.setdefault(term, len(vocabulary))
+        added_ids, added_rows = added.rows.triples()
+        ids = np.array([vocabulary[t] for t in added.terms()], dtype=np.int64)[added_ids]
+        rows = added_rows + self.size
+        order = np.lexsort((rows, ids))
+        ids, rows, counts = ids[order], rows[order], added.counts[order]
+        packed, at = self.rows.extended(ids, rows, len(vocabulary), self.size + added.size)
+        merged_counts = np.empty(len(packed.low), dtype=np.uint8)
+        merged_counts[at] = counts
+        keep = np.ones(len(packed.low), dtype=bool)
+        keep[at] = False
+        merged_counts[keep] = self.counts
+        merged = BM25(vocabulary, packed, merged_counts, np.concatenate([self.lengths, added.lengths]), self.heads)
+        merged.heads = self.heads.extended(merged, np.unique(ids))
+        return merged
 
     def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
         """Rows holding the term, ascending, and its count in each (views, uint8 counts)."""
@@ -190,6 +242,32 @@ class HeadPostings:
             return cls(long_terms, offsets, np.zeros(0, np.int32), np.zeros(0, np.uint8))
         return cls(long_terms, offsets, np.concatenate(heads).astype(np.int32), np.concatenate(counts))
 
+    def extended(self, bm25: BM25, touched: np.ndarray, per_term: int = HEAD_POSTINGS) -> HeadPostings:
+        """The heads of `bm25` (this collection plus appended chunks) where only the `touched`
+        terms, those the appended chunks hold, are chosen again; the others keep their rows."""
+        starts = bm25.rows.starts[:: bm25.rows.blocks].astype(np.int64)
+        long_touched = touched[np.diff(starts)[touched] > per_term]
+        kept = ~np.isin(self.terms, long_touched)
+        terms = [self.terms[kept]]
+        heads, counts = [], []
+        lengths = np.diff(self.offsets)
+        kept_positions = np.repeat(kept, lengths)
+        for t in long_touched:
+            rows, tf = bm25.rows.rows(int(t)), bm25.counts[starts[t] : starts[t + 1]]
+            best = np.sort(np.argpartition(-(tf / (tf + bm25.norm[rows])), per_term)[:per_term])
+            heads.append(rows[best].astype(np.int32))
+            counts.append(tf[best])
+        terms.append(long_touched)
+        all_terms = np.concatenate(terms).astype(self.terms.dtype if len(self.terms) else np.int64)
+        all_rows = np.concatenate([self.rows[kept_positions], *heads]).astype(np.int32)
+        all_counts = np.concatenate([self.counts[kept_positions], *counts]).astype(np.uint8)
+        sizes = np.concatenate([lengths[kept], [len(h) for h in heads]]).astype(np.int64)
+        order = np.argsort(all_terms, kind="stable")
+        starts_of = np.concatenate([[0], np.cumsum(sizes)])
+        positions = np.concatenate([np.arange(starts_of[i], starts_of[i + 1]) for i in order] or [np.zeros(0, int)])
+        offsets = np.concatenate([[0], np.cumsum(sizes[order])]).astype(np.int64)
+        return HeadPostings(all_terms[order], offsets, all_rows[positions], all_counts[positions])
+
     def of(self, bm25: BM25, term: int) -> tuple[np.ndarray, np.ndarray]:
         """The term's head rows and their counts (all its postings when they are few)."""
         at = int(np.searchsorted(self.terms, term))
@@ -266,6 +344,14 @@ class LexicalIndex:
             fields[name] = BM25.from_triples(vocabulary, ids, rows, counts, arrays[f"{name}_lengths"])
         return cls(fields=fields)
 
+    def extended(self, added: LexicalIndex, size: int, added_size: int) -> LexicalIndex:
+        """This index of `size` chunks with the `added_size` chunks of `added` after them."""
+        fields = {}
+        for name in sorted(set(self.fields) | set(added.fields)):
+            mine = self.fields.get(name) or _no_terms(size)
+            fields[name] = mine.extended(added.fields.get(name) or _no_terms(added_size))
+        return LexicalIndex(fields=fields)
+
     def terms_by_chunk(self, size: int) -> list[dict[str, list[str]]]:
         """Each chunk's terms by field, as a bag (a term repeated as often as the chunk holds it):
         what a rebuild reuses for unchanged chunks."""
@@ -322,3 +408,8 @@ class LexicalIndex:
 
     def nbytes(self) -> int:
         return sum(bm25.nbytes() for bm25 in self.fields.values())
+
+
+def _no_terms(size: int) -> BM25:
+    """A field that none of `size` chunks has a term in."""
+    return BM25.from_documents([[] for _ in range(size)])

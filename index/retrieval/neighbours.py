@@ -52,8 +52,33 @@ def neighbour_table(embedder: Embedder, vocabulary: Iterable[str]) -> dict:
     vectors = embedder.embed_queries(words)
     within = vectors @ vectors.T
     np.fill_diagonal(within, -1.0)
-    hubness = np.sort(within, axis=1)[:, -HUB_NEIGHBOURS:].mean(axis=1)
+    hubness = _hubness(within)
     return {"words": words, "dim": int(vectors.shape[1]), "vectors": _pack(vectors), "hubness": _pack(hubness)}
+
+
+def extended_neighbour_table(embedder: Embedder, table: dict, vocabulary: Iterable[str]) -> dict:
+    """The table with the words of `vocabulary` it lacks (an appended document's). The new words'
+    hubness is measured against every word; the known words keep theirs (a few new words barely
+    move a word's ten closest), so nothing already stored is embedded again."""
+    known = list(table.get("words", []))
+    new = sorted(set(vocabulary) - set(known))
+    if not new:
+        return table
+    if not known or table.get("dim") != getattr(embedder, "dim", None):
+        return neighbour_table(embedder, [*known, *new])
+    dim = int(table["dim"])
+    old_vectors = _unpack(table["vectors"], (len(known), dim))
+    new_vectors = embedder.embed_queries(new)
+    vectors = np.vstack([old_vectors, new_vectors])
+    within = new_vectors @ vectors.T
+    within[np.arange(len(new)), len(known) + np.arange(len(new))] = -1.0
+    hubness = np.concatenate([_unpack(table["hubness"], (len(known),)), _hubness(within)])
+    return {"words": [*known, *new], "dim": dim, "vectors": _pack(vectors), "hubness": _pack(hubness)}
+
+
+def _hubness(within: np.ndarray) -> np.ndarray:
+    """Each word's mean similarity to its closest words (its own column set to -1)."""
+    return np.sort(within, axis=1)[:, -HUB_NEIGHBOURS:].mean(axis=1)
 
 
 def _pack(array: np.ndarray) -> str:

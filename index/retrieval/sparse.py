@@ -65,6 +65,16 @@ class SparseRows:
             kept_indices = np.pad(kept_indices, ((0, 0), (0, extra)), constant_values=PAD)
         return SparseRows(kept_indices.astype(np.uint16), kept.astype(np.float16))
 
+    def rows_from(self, start: int) -> SparseRows:
+        return SparseRows(self.indices[start:], self.weights[start:])
+
+    def stacked(self, added: SparseRows) -> SparseRows:
+        """These stored rows, then `added` compacted to their width (an appended document's rows)."""
+        if not len(added):
+            return self
+        added = added.compact(self.indices.shape[1])
+        return SparseRows(np.vstack([self.indices, added.indices]), np.vstack([self.weights, added.weights]))
+
     def cosine(self, query: SparseRows, dim: int = 0) -> np.ndarray:
         """Cosine of every row with the single query row."""
         return self.cosine_of(query_slots(query), None)
@@ -115,6 +125,19 @@ class SparsePostings:
     def empty(cls) -> SparsePostings:
         return cls(np.zeros(1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float16))
 
+    def merged(self, added: SparsePostings, offset: int, per_term: int = POSTINGS_PER_TERM) -> SparsePostings:
+        """These postings and those of rows appended after `offset` rows, each term's heaviest kept."""
+        dim = max(len(self.offsets), len(added.offsets)) - 1
+        terms = np.concatenate([_term_of_each(self.offsets), _term_of_each(added.offsets)])
+        rows = np.concatenate([self.rows, added.rows.astype(np.int64) + offset]).astype(np.int32)
+        weights = np.concatenate([self.weights, added.weights])
+        order = np.lexsort((-weights.astype(np.float32), terms))
+        terms, rows, weights = terms[order], rows[order], weights[order]
+        starts = np.searchsorted(terms, np.arange(dim + 1))
+        keep = np.arange(len(terms)) - np.repeat(starts[:-1], np.diff(starts)) < per_term
+        offsets = np.concatenate([[0], np.cumsum(np.minimum(np.diff(starts), per_term))]).astype(np.int64)
+        return SparsePostings(offsets, rows[keep], weights[keep])
+
     def candidates(self, query: SparseRows, wanted: int) -> np.ndarray:
         """Rows likely to score highest: partial cosines over the query's heaviest terms' postings."""
         terms, weights = heaviest_terms(query, QUERY_TERMS_SEARCHED, len(self.offsets) - 1)
@@ -137,3 +160,9 @@ def heaviest_terms(query: SparseRows, count: int, dim: int) -> tuple[np.ndarray,
     indices, weights = indices[keep], weights[keep]
     order = np.argsort(-weights, kind="stable")[:count]
     return indices[order], weights[order]
+
+
+def _term_of_each(offsets: np.ndarray) -> np.ndarray:
+    """The term of each posting, from a postings' offsets."""
+    counts = np.diff(offsets)
+    return np.repeat(np.arange(len(counts), dtype=np.int64), counts) if len(counts) else np.zeros(0, np.int64)

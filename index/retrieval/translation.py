@@ -74,7 +74,32 @@ def translation_tables(vocabulary: Iterable[str]) -> dict[str, dict[str, list[st
     Among words sharing a phrase, a phrase that is a word's first sense beats a later sense,
     then longer words beat shorter ones.
     """
-    phrases: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    phrases, readings = _candidates(vocabulary)
+    return {
+        "phrases": {key: _best(found) for key, found in phrases.items()},
+        "readings": {key: words[:WORDS_PER_TERM] for key, words in readings.items()},
+    }
+
+
+def extended_tables(tables: dict, words: Iterable[str]) -> dict[str, dict[str, list[str]]]:
+    """The tables of a vocabulary with `words` added (an appended document's): the same as
+    translation_tables over the union, made by ranking each touched entry's words again."""
+    new_phrases, new_readings = _candidates(words)
+    phrases: dict[str, list[str]] = dict(tables.get("phrases", {}))
+    for key, found in new_phrases.items():
+        earlier = [entry for word in phrases.get(key, []) for entry in _phrase_entries(word, key)]
+        phrases[key] = _best(earlier + found)
+    readings: dict[str, list[str]] = dict(tables.get("readings", {}))
+    for key, read_as in new_readings.items():
+        readings[key] = sorted({*readings.get(key, []), *read_as})[:WORDS_PER_TERM]
+    return {"phrases": phrases, "readings": readings}
+
+
+Candidate = tuple[int, int, str]  # (sense, -length, word): the best first
+
+
+def _candidates(vocabulary: Iterable[str]) -> tuple[dict[str, list[Candidate]], dict[str, list[str]]]:
+    phrases: dict[str, list[Candidate]] = defaultdict(list)
     readings: dict[str, list[str]] = defaultdict(list)
     for word in sorted(set(vocabulary)):
         for sense, phrase in enumerate(terms.gloss_phrases(word)):
@@ -83,10 +108,19 @@ def translation_tables(vocabulary: Iterable[str]) -> dict[str, dict[str, list[st
         reading = terms.korean_reading(word)
         if len(reading) >= MIN_READING_CHARS and script_of(reading) == "hangul":
             readings[reading].append(word)
-    return {
-        "phrases": {key: [w for _, _, w in sorted(c)[:WORDS_PER_TERM]] for key, c in phrases.items()},
-        "readings": {key: words[:WORDS_PER_TERM] for key, words in readings.items()},
-    }
+    return phrases, readings
+
+
+def _phrase_entries(word: str, key: str) -> list[Candidate]:
+    return [
+        (sense, -len(word), word)
+        for sense, phrase in enumerate(terms.gloss_phrases(word))
+        if len(phrase) <= MAX_PHRASE_WORDS and " ".join(phrase) == key
+    ]
+
+
+def _best(found: list[Candidate]) -> list[str]:
+    return [word for _, _, word in sorted(set(found))[:WORDS_PER_TERM]]
 
 
 def collection_vocabulary(field_terms: Iterable[dict[str, list[str]]]) -> set[str]:

@@ -15,14 +15,14 @@ import numpy as np
 from citebot.index.answering.background import BACKGROUND
 from citebot.index.answering.sentences import encode_sentences
 from citebot.index.corpus.chunking import Chunk, chunk_documents
-from citebot.index.corpus.documents import SUFFIXES, DocumentError, load_documents
+from citebot.index.corpus.documents import SUFFIXES, Document, DocumentError, load_documents
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
 from citebot.index.retrieval.embedding import BATCH, Embedder, package_of, sparse_rows
 from citebot.index.retrieval.neighbours import NEIGHBOURS, neighbour_table
 from citebot.index.retrieval.sparse import PAD, SparseRows
 from citebot.index.retrieval.terms import TERMS_VERSION, passage_terms
 from citebot.index.retrieval.translation import TRANSLATION_VERSION, collection_vocabulary, translation_tables
-from citebot.index.storage import store
+from citebot.index.storage import appending, store
 from citebot.index.storage.checkpoints import Checkpointed
 
 CHUNKER_VERSION = "sentence-windows-2"
@@ -51,6 +51,8 @@ class BuildReport:
     seconds: float
     reused_vectors: int
     generation: Path
+    appended: int = 0  # documents appended to the live collection (0: the collection was built whole)
+    collection: store.StoredIndex | None = None  # what an append left live, combined in memory
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -65,9 +67,13 @@ def build_index(
     progress: Progress | None = None,
     limits: DocumentLimits = DEFAULT_LIMITS,
     stop: threading.Event | None = None,
+    loaded: store.StoredIndex | None = None,
 ) -> BuildReport:
-    """Write a new generation beside the live one, then switch to it atomically.
+    """Write a new generation beside the live one, then switch to it atomically. When the only
+    change is new documents, they are appended to the live collection (appending.py); else the
+    collection is built whole, reusing the vectors of unchanged chunks.
 
+    `loaded` is the live generation if the caller has it in memory already (else it is read).
     Setting `stop` abandons the build at its next checkpoint (BuildAbandoned); the live index stays.
     """
     if stop is not None:
@@ -79,22 +85,15 @@ def build_index(
     if not documents:
         raise DocumentError(f"no documents ({', '.join('*' + s for s in SUFFIXES)}) in {data_dir}")
     report("reading", len(documents), len(documents))
+    live = live_index(index_dir, embedder, loaded)
+    new = appending.documents_to_append(live, documents, recipe()) if live is not None else None
+    if live is not None and new is not None:
+        return append(index_dir, live, documents, new, embedder, report, started)
     chunks = chunk_documents(documents)
-    live = live_index(index_dir, embedder)
     encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
     sparse = stack_sparse(encodings)
-    manifest = {
-        "model": embedder.name,
-        "embedder_package": package_of(embedder),
-        "corpus_hash": corpus_hash(documents),
-        **recipe(),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "documents": [
-            {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest}
-            for doc in documents
-        ],
-    }
+    manifest = generation_manifest(embedder, documents, documents, chunks)
     terms = [e.terms for e in encodings]
     background, background_vectors = background_passages(vectors, embedder)
     background_sparse = background_sparse_rows(live, embedder, background) if len(sparse) else SparseRows.empty()
@@ -115,6 +114,53 @@ def build_index(
     )
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
+
+
+def append(
+    index_dir: Path,
+    live: store.StoredIndex,
+    documents: list[Document],
+    new: list[Document],
+    embedder: Embedder,
+    report: Progress,
+    started: float,
+) -> BuildReport:
+    """Append the new documents: only their chunks (and those of the live added part, which is
+    rewritten whole and whose vectors are reused) are encoded."""
+    previous = appending.previous_part(live)
+    held = appending.part_documents(previous, documents, new)
+    chunks = chunk_documents(held)
+    encodings, reused = encode_reusing(previous, embedder, chunks, report)
+    part = appending.Part(
+        manifest=generation_manifest(embedder, documents, held, chunks),
+        chunks=chunks,
+        vectors=np.vstack([e.vector for e in encodings]).astype(np.float32),
+        sparse=stack_sparse(encodings),
+        terms=[e.terms for e in encodings],
+    )
+    report("swapping", 0, 0)
+    generation, collection = appending.append_part(index_dir, live, previous, part, new, embedder)
+    untouched = len(live.chunks) - (len(previous.chunks) if previous else 0)
+    seconds = time.monotonic() - started
+    return BuildReport(
+        len(documents), len(collection.chunks), seconds, untouched + reused, generation, len(new), collection
+    )
+
+
+def generation_manifest(
+    embedder: Embedder, collection: list[Document], held: list[Document], chunks: list[Chunk]
+) -> dict:
+    """What a generation records of how it was made and of the documents it holds."""
+    return {
+        "model": embedder.name,
+        "embedder_package": package_of(embedder),
+        "corpus_hash": corpus_hash(collection),
+        **recipe(),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "documents": [
+            {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest} for doc in held
+        ],
+    }
 
 
 def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> tuple[list[str], np.ndarray]:
@@ -140,15 +186,22 @@ class Encoding:
     terms: dict[str, list[str]]
 
 
-def live_index(index_dir: Path, embedder: Embedder) -> store.StoredIndex | None:
-    """The live generation, if it was built the same way and so can lend its encodings.
+def live_index(
+    index_dir: Path, embedder: Embedder, loaded: store.StoredIndex | None = None
+) -> store.StoredIndex | None:
+    """The live generation, if it was built the same way and so can lend its encodings: `loaded`
+    if that is still the live one, else read from disk.
 
     Loading verifies every file against its checksum, so a damaged generation lends nothing.
     """
-    try:
-        live = store.load(index_dir)
-    except (store.IndexMissing, store.IndexCorrupt):
-        return None
+    current = Path(index_dir) / "current"
+    if loaded is not None and current.is_symlink() and current.resolve() == loaded.path.resolve():
+        live = loaded
+    else:
+        try:
+            live = store.load(index_dir)
+        except (store.IndexMissing, store.IndexCorrupt):
+            return None
     manifest = live.manifest
     recipe = ("model", "embedder_package", "chunker", "terms")
     same_recipe = tuple(manifest.get(key) for key in recipe) == (

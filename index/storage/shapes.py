@@ -42,6 +42,17 @@ def manifest(blob: bytes, formats: tuple[int, ...]) -> dict:
     return data
 
 
+def added_part(entry: object) -> None:
+    """A generation's note of its added part: how many chunks, and the part's manifest seal."""
+    _require(
+        isinstance(entry, dict)
+        and _is_int(entry.get("chunks"))
+        and entry["chunks"] >= 1
+        and isinstance(entry.get("manifest_sha256"), str),
+        "manifest added part is not {chunks, manifest_sha256}",
+    )
+
+
 def chunk_rows(blob: bytes, expected: int) -> list[Chunk]:
     return _chunk_rows(blob, expected, with_terms=False)[0]
 

@@ -18,6 +18,10 @@ Layout of an index directory:
     generations/<id>/manifest.json   written last: a generation without it is unfinished; lists
                                      every other file with its size and SHA-256, and is sealed
                                      with a SHA-256 of its own
+    generations/<id>/added/          optional: a complete generation (these same files) of the
+                                     documents appended since the files above were built; the files
+                                     above are then hard links to the previous generation's, and the
+                                     manifest names the added part's seal (appending.py)
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 
 To add a file to generations: write it in write_generation before the manifest (it is then listed
@@ -35,7 +39,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -64,6 +68,8 @@ SENTENCE_VECTORS = "sentences.npy"
 SENTENCE_ROWS = "sentence_rows.npz"
 LEXICAL = "lexical.npz"
 LEXICAL_TERMS = "lexical_terms.json"
+ADDED = "added"
+SEAL = integrity.SEAL
 EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
 PROBED_LISTS = 32
 REQUIRED_FILES = (
@@ -120,14 +126,71 @@ def write_generation(
     sentences: SentenceVectors,
 ) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
-    if len(vectors) != len(chunks) or len(terms) != len(chunks) or len(sentences) != len(chunks):
-        raise ValueError("vectors, chunks, terms and sentences must line up")
+    target = _new_generation_dir(index_dir)
+    write_files(target, manifest, vectors, chunks, terms, background, sparse, background_sparse, translation, sentences)
+    return target
+
+
+def write_appended(index_dir: Path, base: Path, added: dict) -> Path:
+    """A new generation made of the files of generation `base` (linked, not copied: they never
+    change) and an added part, written by write_files(target / ADDED, **added); returns it."""
+    top = _top_manifest(base)
+    target = _new_generation_dir(index_dir)
+    for name in top["files"]:
+        _link(base / name, target / name)
+    part_seal = write_files(target / ADDED, **added)
+    n = len(added["chunks"])
+    manifest = integrity.seal({**top, ADDED: {"chunks": n, SEAL: part_seal}})
+    _write_synced(target / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+    _fsync_dir(target)
+    return target
+
+
+def read_manifest(generation: Path) -> dict:
+    """A generation's own manifest, sealed and of this format."""
+    manifest = shapes.manifest((generation / MANIFEST).read_bytes(), (FORMAT_VERSION,))
+    integrity.check_seal(manifest)
+    return manifest
+
+
+def _top_manifest(generation: Path) -> dict:
+    """A generation's own manifest (its base part's), without its seal and added part."""
+    return {k: v for k, v in read_manifest(generation).items() if k not in (SEAL, ADDED)}
+
+
+def _link(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # a file system without hard links: copy
+        shutil.copyfile(source, target)
+
+
+def _new_generation_dir(index_dir: Path) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     root = Path(index_dir) / "generations"
     if (root.is_symlink() or root.exists()) and not root.is_dir():
         root.unlink()  # damage: something else where the generations belong
     target = root / f"{stamp}-{uuid.uuid4().hex[:8]}"
     target.mkdir(parents=True)
+    return target
+
+
+def write_files(
+    target: Path,
+    manifest: dict,
+    vectors: np.ndarray,
+    chunks: list[Chunk],
+    terms: list[dict[str, list[str]]],
+    background: np.ndarray,
+    sparse: SparseRows,
+    background_sparse: SparseRows,
+    translation: dict,
+    sentences: SentenceVectors,
+) -> str:
+    """Write every file of a generation into target, the sealed manifest last; returns its seal."""
+    if len(vectors) != len(chunks) or len(terms) != len(chunks) or len(sentences) != len(chunks):
+        raise ValueError("vectors, chunks, terms and sentences must line up")
+    target.mkdir(parents=True, exist_ok=True)
     dense = dense_index(vectors)
     faiss.write_index(dense, str(target / VECTORS))
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
@@ -143,17 +206,19 @@ def write_generation(
         np.savez(out, offsets=sentences.offsets, rows=sentences.rows)
     for name in REQUIRED_FILES:
         _fsync_file(target / name)
-    full_manifest = {
-        "format": FORMAT_VERSION,
-        "dimension": int(vectors.shape[1]),
-        "chunks": len(chunks),
-        "dense_index": describe(dense),
-        **manifest,
-        "files": integrity.file_entries(target, exclude=MANIFEST),
-    }
-    _write_synced(target / MANIFEST, json.dumps(integrity.seal(full_manifest), ensure_ascii=False, indent=2))
+    full_manifest = integrity.seal(
+        {
+            "format": FORMAT_VERSION,
+            "dimension": int(vectors.shape[1]),
+            "chunks": len(chunks),
+            "dense_index": describe(dense),
+            **manifest,
+            "files": integrity.file_entries(target, exclude=MANIFEST),
+        }
+    )
+    _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
     _fsync_dir(target)
-    return target
+    return str(full_manifest[SEAL])
 
 
 def write_lexical(target: Path, lexical: LexicalIndex) -> None:
@@ -279,6 +344,57 @@ def _without_cycle_collection() -> Iterator[None]:
 
 
 def _load_generation(path: Path) -> StoredIndex:
+    """A generation, with its added part (if any) after its own chunks."""
+    base = load_part(path)
+    added = base.manifest.get(ADDED)
+    if added is None:
+        return base
+    shapes.added_part(added)
+    part = load_part(path / ADDED)
+    if part.manifest.get(SEAL) != added[SEAL] or len(part.chunks) != added["chunks"]:
+        raise integrity.IntegrityError("the added part is not the one this generation was written with")
+    return combined(base, part, copy=False)
+
+
+COLLECTION_KEYS = ("background_passages", "corpus_hash", "built_at", "translation")
+
+
+def combined(base: StoredIndex, part: StoredIndex, copy: bool = True) -> StoredIndex:
+    """base with the chunks of part after its own: what the collection answers from once documents
+    are appended. What depends on every chunk (background passages, translation tables) is the
+    part's, which was made for the whole collection. `copy=False` adds part's vectors to base's
+    FAISS index itself (a base just loaded, that nothing else uses)."""
+    offset, added = len(base.chunks), len(part.chunks)
+    vectors = faiss.clone_index(base.vectors) if copy else base.vectors
+    vectors.add(part.vectors.reconstruct_n(0, part.vectors.ntotal))
+    sparse = base.sparse.stacked(part.sparse)
+    dim = int(base.manifest.get("sparse_dim", 0))
+    part_postings = (
+        SparsePostings.build(sparse.rows_from(offset), dim) if dim and len(sparse) else SparsePostings.empty()
+    )
+    manifest = {
+        **base.manifest,
+        **{key: part.manifest[key] for key in COLLECTION_KEYS if key in part.manifest},
+        "documents": [*base.manifest.get("documents", []), *part.manifest.get("documents", [])],
+        "chunks": offset + added,
+    }
+    return StoredIndex(
+        manifest=manifest,
+        vectors=vectors,
+        chunks=[*base.chunks, *(replace(chunk, id=chunk.id + offset) for chunk in part.chunks)],
+        lexical=base.lexical.extended(part.lexical, offset, added),
+        background=part.background,
+        sparse=sparse,
+        background_sparse=part.background_sparse,
+        translation=part.translation,
+        path=base.path,
+        sentences=base.sentences.concatenated(part.sentences),
+        sparse_postings=base.sparse_postings.merged(part_postings, offset) if dim else base.sparse_postings,
+    )
+
+
+def load_part(path: Path) -> StoredIndex:
+    """One generation's own files (without its added part), verified and checked for shape."""
     manifest_blob = (path / MANIFEST).read_bytes()
     manifest = shapes.manifest(manifest_blob, (FORMAT_VERSION, LEGACY_FORMAT))
     integrity.check_seal(manifest)
