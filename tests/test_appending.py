@@ -1,0 +1,164 @@
+"""A document added to the collection is appended: only its chunks are embedded, the live
+generation's files are linked rather than written again, and what readers get is what a full
+rebuild would give them."""
+
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from citebot.index.library import Library
+from citebot.index.storage import integrity, store
+from citebot.index.storage.build import build_index
+from citebot.index.storage.checkpoints import BuildAbandoned
+from tests.support import SMALL_EN, embedder
+
+REPO = Path(__file__).resolve().parent.parent
+TEA = """---
+id: tea
+title: Brewing Tea
+language: en
+---
+
+Green tea is steeped at eighty degrees for two minutes. Black tea needs water at a full boil.
+"""
+BREAD_QUESTION = "How long is sourdough bread baked?"
+TEA_QUESTION = "How hot should the water be for green tea?"
+
+
+@pytest.fixture(scope="module")
+def article(tmp_path_factory):
+    root = tmp_path_factory.mktemp("article")
+    shutil.copytree(REPO / "data", root / "data")
+    build_index(root / "data", root / "index", embedder())
+    return root
+
+
+@pytest.fixture()
+def collection(article, tmp_path):
+    shutil.copytree(article, tmp_path / "copy", symlinks=True)
+    return tmp_path / "copy"
+
+
+def ranking(library: Library, question: str) -> list[tuple[str, int, int, float]]:
+    hits = library.retrieve(question).hits
+    return [(h.chunk.doc, h.chunk.paragraph, h.chunk.first_sentence, round(h.score, 5)) for h in hits]
+
+
+def questions() -> list[str]:
+    rows = [json.loads(line) for line in (REPO / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
+    return [row["question"] for row in rows if row.get("question")][:16] + [BREAD_QUESTION, TEA_QUESTION]
+
+
+def test_a_new_document_is_appended_and_answered_at_once(collection):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    before = library.searcher.stored
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    report = library.reindex()
+    assert report.appended == 1
+    assert report.reused_vectors == len(before.chunks), "the collection's chunks are not embedded again"
+    assert report.chunks == len(before.chunks) + 1
+    for name in before.manifest["files"]:  # linked, not written again
+        assert (report.generation / name).stat().st_ino == (before.path / name).stat().st_ino
+    answer = library.answer(BREAD_QUESTION)
+    assert answer.excerpts and answer.excerpts[0].doc == "small-en"
+    assert "forty minutes" in answer.excerpts[0].text
+    assert {d.id for d in library.documents()} == {"mongolia-defector-dilemma", "small-en"}
+
+
+def test_another_process_reads_the_appended_collection_as_the_one_that_appended(collection):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    library.reindex()
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    second = library.reindex()
+    assert second.appended == 1 and second.reused_vectors == second.chunks - 1
+    reader = Library.open(collection / "data", collection / "index", embedder())
+    assert reader.searcher.generation == second.generation.name
+    assert len(reader.searcher.chunks) == second.chunks
+    for question in questions():
+        assert ranking(reader, question) == ranking(library, question), question
+    assert reader.answer(TEA_QUESTION).excerpts[0].doc == "tea"
+
+
+def test_an_appended_collection_ranks_as_a_full_rebuild_does(collection, tmp_path):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    assert library.reindex().appended == 2
+    shutil.copytree(collection / "data", tmp_path / "fresh-data")
+    rebuilt = Library.open(tmp_path / "fresh-data", tmp_path / "fresh-index", embedder())
+    assert rebuilt.reindex().appended == 0
+    for question in questions():
+        assert ranking(library, question) == ranking(rebuilt, question), question
+
+
+def test_a_changed_document_builds_the_collection_whole_and_folds_the_part_in(collection):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    library.reindex()
+    (collection / "data" / "small-en.md").write_text(SMALL_EN.replace("forty", "fifty"), encoding="utf-8")
+    report = library.reindex()
+    assert report.appended == 0 and not (report.generation / store.ADDED).exists()
+    assert "fifty minutes" in library.answer(BREAD_QUESTION).excerpts[0].text
+
+
+def test_a_document_too_large_for_an_added_part_builds_the_collection_whole(collection):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    paragraphs = "\n\n".join(f"Paragraph {n} is about the {n}th loaf of rye bread." for n in range(40))
+    (collection / "data" / "long.md").write_text(f"---\nid: long\ntitle: Loaves\n---\n\n{paragraphs}\n")
+    report = library.reindex()
+    assert report.appended == 0 and report.chunks == len(store.load(collection / "index").chunks)
+
+
+def test_an_abandoned_append_leaves_the_live_index_answering(collection):
+    library = Library.open(collection / "data", collection / "index", embedder())
+    live = (collection / "index" / "current").resolve()
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(BuildAbandoned):
+        build_index(collection / "data", collection / "index", embedder(), stop=stop)
+    assert (collection / "index" / "current").resolve() == live
+    assert library.answer("朝鲜为什么召回驻蒙古大使?").answered
+
+
+def appended(collection: Path) -> Path:
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    return library.reindex().generation
+
+
+def test_a_damaged_added_part_is_an_index_corrupt_error(collection):
+    generation = appended(collection)
+    chunks = generation / store.ADDED / store.CHUNKS
+    chunks.write_text(chunks.read_text(encoding="utf-8").replace("forty", "sixty"), encoding="utf-8")
+    with pytest.raises(store.IndexCorrupt, match="damaged"):
+        store.load(collection / "index")
+
+
+def test_an_added_part_swapped_for_another_sealed_one_is_an_index_corrupt_error(collection):
+    generation = appended(collection)
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    later = Library.open(collection / "data", collection / "index", embedder()).reindex().generation
+    shutil.rmtree(generation / store.ADDED)
+    shutil.copytree(later / store.ADDED, generation / store.ADDED)
+    store.activate(collection / "index", generation)
+    with pytest.raises(store.IndexCorrupt, match="not the one"):
+        store.load(collection / "index")
+
+
+def test_the_generation_seal_covers_the_note_of_its_added_part(collection):
+    generation = appended(collection)
+    path = generation / store.MANIFEST
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest[store.ADDED]["chunks"] = 2
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(store.IndexCorrupt):
+        store.load(collection / "index")
+    manifest = integrity.seal({k: v for k, v in manifest.items() if k != integrity.SEAL})
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(store.IndexCorrupt, match="not the one"):
+        store.load(collection / "index")
