@@ -49,7 +49,7 @@ def ranking(library: Library, question: str) -> list[tuple[str, int, int, float]
 
 def questions() -> list[str]:
     rows = [json.loads(line) for line in (REPO / "eval" / "dev.jsonl").read_text(encoding="utf-8").splitlines()]
-    return [row["question"] for row in rows if row.get("question")][:16] + [BREAD_QUESTION, TEA_QUESTION]
+    return [*[row["question"] for row in rows if row.get("question")][:16], BREAD_QUESTION, TEA_QUESTION]
 
 
 def test_a_new_document_is_appended_and_answered_at_once(collection):
