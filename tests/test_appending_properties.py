@@ -51,7 +51,9 @@ def test_extended_posting_rows_are_those_packed_at_once_across_blocks(base, adde
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(words, max_size=8), max_size=40), st.lists(st.lists(words, max_size=8), min_size=1, max_size=20))
+@given(
+    st.lists(st.lists(words, max_size=8), max_size=40), st.lists(st.lists(words, max_size=8), min_size=1, max_size=20)
+)
 def test_heads_of_the_terms_an_append_holds_are_chosen_again(base, added):
     """A term the appended chunks hold gets the heads a full build gives it; heads are small here."""
     per_term = 3
@@ -102,7 +104,24 @@ def test_merged_latent_term_postings_keep_each_terms_heaviest_rows(base, added):
 
 
 vocabulary = st.sets(
-    st.sampled_from(["大使", "召回", "朝鲜", "韩国", "蒙古", "电影", "间谍", "译员", "叛逃", "经济", "中立", "外交", "使馆", "大使馆"])
+    st.sampled_from(
+        [
+            "大使",
+            "召回",
+            "朝鲜",
+            "韩国",
+            "蒙古",
+            "电影",
+            "间谍",
+            "译员",
+            "叛逃",
+            "经济",
+            "中立",
+            "外交",
+            "使馆",
+            "大使馆",
+        ]
+    )
 )
 
 
