@@ -120,7 +120,9 @@ def scratch() -> Iterator[Path]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run(settings: Settings, questions: list[str], scale_sizes: list[int], workers: int = 6) -> dict:
+def run(
+    settings: Settings, questions: list[str], scale_sizes: list[int], append_sizes: list[int], workers: int = 6
+) -> dict:
     report: dict = {"machine": machine()}
     with scratch() as work:
         embedder = SharedModel(make_embedder(settings.embedding_backend, settings.embedding_model))
@@ -138,6 +140,10 @@ def run(settings: Settings, questions: list[str], scale_sizes: list[int], worker
         report["bot_api"] = bot_api(index_dir, questions, settings, work)
         sizes = [size for size in scale_sizes if size <= LOADING_UP_TO]
         report["loading"] = [loading(index_dir, work / f"loading-{size}", size, embedder) for size in sizes]
+        report["appending"] = [
+            appending(settings.data_dir, index_dir, work / f"appending-{size}", size, embedder, questions[0])
+            for size in append_sizes
+        ]
     report["scale"] = [scale(size) for size in scale_sizes]
     report["targets"] = targets(report)
     return report
@@ -370,6 +376,31 @@ def loading(index_dir: Path, target: Path, size: int, embedder) -> dict:
     }
 
 
+def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder, question: str) -> dict:
+    """Seconds to make the documents of `data_dir` citable in a collection of `size` chunks that the
+    bot has loaded: `/reindex` appends them (only their chunks are embedded), and the first answer
+    after it. The collection is the live index replicated in the real format (synthetic.py)."""
+    synthetic.replicate_generation(store.load(index_dir), target / "index", size)
+    shutil.copytree(data_dir, target / "data")
+    started = time.perf_counter()
+    library = Library.open(target / "data", target / "index", embedder)
+    loaded = time.perf_counter()
+    report = library.reindex()
+    appended = time.perf_counter()
+    answer = library.answer(question)
+    answered = time.perf_counter()
+    new = {d.id for d in library.documents()}
+    return {
+        "chunks": size,
+        "documents_appended": report.appended,
+        "chunks_appended": report.chunks - size,
+        "load_s": loaded - started,
+        "append_s": appended - loaded,
+        "first_answer_s": answered - appended,
+        "citable": any(e.doc in new for e in answer.excerpts),
+    }
+
+
 def top_rows(hybrid, question, k: int = 10) -> list[int]:
     """The real fused search path (candidates, exact scoring on them, ranking), without the model."""
     rows, _ = hybrid.legs(question).ranked(hybrid.prior)
@@ -423,6 +454,12 @@ def render(report: dict) -> str:
         f"loading {x['chunks']:,} chunks in the real format ({x['files_mb']:.0f} MB): verified and parsed "
         f"{x['load_s']:.1f} s, searcher built {x['searcher_s']:.1f} s"
         for x in report.get("loading", [])
+    ]
+    lines += [
+        f"appending {x['documents_appended']} document(s), {x['chunks_appended']} chunks, to {x['chunks']:,} chunks "
+        f"loaded by the bot: citable after {x['append_s']:.1f} s (first answer {x['first_answer_s']:.2f} s, "
+        f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s"
+        for x in report.get("appending", [])
     ]
     return "\n".join(lines)
 

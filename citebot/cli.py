@@ -228,7 +228,16 @@ def evaluate_command(file: Path, as_json: bool) -> None:
     show_default=True,
     help="Generated collection sizes to time search (and, up to 200,000 chunks, loading) on; repeat the option.",
 )
-def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...]) -> None:
+@click.option(
+    "--append-to",
+    "append_sizes",
+    multiple=True,
+    type=click.IntRange(min=1000),
+    default=[100_000],
+    show_default=True,
+    help="Collection sizes to time appending the data directory's documents to; repeat the option.",
+)
+def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...], append_sizes: tuple[int, ...]) -> None:
     """Measure speed on this machine: the model's floor, answers offline and through the Bot API,
     start-up, memory, indexing, and search and loading at scale. Uses a temporary index, never the
     live one."""
@@ -241,7 +250,7 @@ def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...]) -> Non
     questions = [c.question for c in load_cases(file)]
     if not questions:
         raise click.ClickException(f"no questions in {file}")
-    report = benchmark.run(load_settings(), questions, list(scale_sizes))
+    report = benchmark.run(load_settings(), questions, list(scale_sizes), list(append_sizes))
     click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else benchmark.render(report))
 
 
