@@ -130,9 +130,10 @@ def reindex() -> None:
         )
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
+    appended = f"appended {report.appended} new document(s); " if report.appended else ""
     click.echo(
         f"indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "
-        f"({report.reused_vectors} vectors reused) -> {report.generation}"
+        f"({appended}{report.reused_vectors} vectors reused) -> {report.generation}"
     )
 
 

@@ -13,7 +13,7 @@ from citebot.index.library import Library
 from citebot.index.storage import integrity, store
 from citebot.index.storage.build import build_index
 from citebot.index.storage.checkpoints import BuildAbandoned
-from tests.support import SMALL_EN, embedder
+from tests.support import SMALL_EN, citebot, embedder
 
 REPO = Path(__file__).resolve().parent.parent
 TEA = """---
@@ -162,3 +162,14 @@ def test_the_generation_seal_covers_the_note_of_its_added_part(collection):
     path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(store.IndexCorrupt, match="not the one"):
         store.load(collection / "index")
+
+
+def test_citebot_reindex_says_it_appended_and_ask_cites_the_new_document(collection):
+    env = {"CITEBOT_DATA_DIR": str(collection / "data"), "CITEBOT_INDEX_DIR": str(collection / "index")}
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    result = citebot("reindex", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "appended 1 new document(s)" in result.stdout
+    asked = citebot("ask", "--json", TEA_QUESTION, env=env)
+    reply = json.loads(asked.stdout)
+    assert reply["excerpts"][0]["doc"] == "tea" and "eighty degrees" in reply["excerpts"][0]["text"]
