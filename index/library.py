@@ -154,8 +154,8 @@ class Library:
             report = build_index(
                 self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building, loaded
             )
-            if report.collection is not None:
-                self._use(report.collection)  # appended in memory: no need to read the collection again
+            if report.collection is not None:  # appended in memory: the collection is not read again
+                self._use(report.collection, earlier=self._searcher)
             else:
                 self._load()
             return report
@@ -180,8 +180,8 @@ class Library:
             )
         self._use(stored)
 
-    def _use(self, stored: store.StoredIndex) -> None:
-        self._searcher = Searcher(stored, self.embedder, self.reranker)  # one reference swap: atomic
+    def _use(self, stored: store.StoredIndex, earlier: Searcher | None = None) -> None:
+        self._searcher = Searcher(stored, self.embedder, self.reranker, earlier=earlier)  # one swap: atomic
         self.answers.clear()  # answers of the old generation are unreachable anyway: free them
 
     def _live_generation(self) -> str | None:

@@ -59,16 +59,14 @@ class PackedRows:
 
     def extended(self, ids: np.ndarray, rows: np.ndarray, terms: int, size: int) -> tuple[PackedRows, np.ndarray]:
         """These postings with others whose rows all come after this collection's (an appended
-        document's), `ids` and `rows` sorted by term then row; and where in the posting arrays the
-        others went, so per-posting arrays (counts) can be extended the same way.
+        document's), `ids` and `rows` sorted by term then row; and where (np.insert's indices into
+        the posting arrays) the others went, so per-posting arrays (counts) are extended the same way.
 
-        No posting is decoded or sorted again: each term's new postings go after its old ones."""
-        old_terms = len(self.starts[:: self.blocks]) - 1
+        No posting is decoded or sorted again: each term's new postings go after its old ones, and
+        each run's start moves by the number of postings inserted before it."""
+        old_terms = (len(self.starts) - 1) // self.blocks
         blocks = ((max(size, 1) - 1) >> BLOCK_BITS) + 1
-        runs = np.zeros((terms, blocks), dtype=np.int64)
-        runs[:old_terms, : self.blocks] = np.diff(self.starts.astype(np.int64)).reshape(old_terms, self.blocks)
         keys = ids.astype(np.int64) * blocks + (rows.astype(np.int64) >> BLOCK_BITS)
-        runs += np.bincount(keys, minlength=terms * blocks).reshape(terms, blocks)
         term_ends = self.starts[self.blocks :: self.blocks].astype(np.int64)
         at = np.full(len(ids), len(self.low), dtype=np.int64)  # a new term's postings go at the end
         known = ids < old_terms
@@ -76,9 +74,25 @@ class PackedRows:
         merged = object.__new__(PackedRows)
         merged.blocks = blocks
         merged.low = np.insert(self.low, at, (rows & (2**BLOCK_BITS - 1)).astype(np.uint16))
-        starts = np.concatenate([[0], np.cumsum(runs.ravel())])
-        merged.starts = starts.astype(np.uint32 if len(merged.low) < 2**32 else np.int64)
-        return merged, at + np.arange(len(at))  # np.insert's positions in the merged arrays
+        dtype = np.uint32 if len(merged.low) < 2**32 else np.int64
+        merged.starts = self._starts_in(blocks, terms, dtype)
+        distinct, counts = np.unique(keys, return_counts=True)
+        bounds = np.concatenate([[0], distinct + 1, [len(merged.starts)]])
+        before = np.concatenate([[0], np.cumsum(counts)]).astype(dtype)
+        np.add(merged.starts, np.repeat(before, np.diff(bounds)), out=merged.starts)  # postings inserted before
+        return merged, at
+
+    def _starts_in(self, blocks: int, terms: int, dtype: type) -> np.ndarray:
+        """The run starts of these postings laid out for `terms` terms of `blocks` blocks each."""
+        if blocks == self.blocks:
+            starts: np.ndarray = np.empty(terms * blocks + 1, dtype=dtype)
+            starts[: len(self.starts)] = self.starts
+            starts[len(self.starts) :] = self.starts[-1]
+            return starts
+        old_terms = (len(self.starts) - 1) // self.blocks
+        runs = np.zeros((terms, blocks), dtype=np.int64)
+        runs[:old_terms, : self.blocks] = np.diff(self.starts.astype(np.int64)).reshape(old_terms, self.blocks)
+        return np.concatenate([[0], np.cumsum(runs.ravel())]).astype(dtype)
 
     def triples(self) -> tuple[np.ndarray, np.ndarray]:
         """Every posting's term id and row, in posting order (by term, then row)."""
@@ -152,11 +166,7 @@ class BM25:
         order = np.lexsort((rows, ids))
         ids, rows, counts = ids[order], rows[order], added.counts[order]
         packed, at = self.rows.extended(ids, rows, len(vocabulary), self.size + added.size)
-        merged_counts = np.empty(len(packed.low), dtype=np.uint8)
-        merged_counts[at] = counts
-        keep = np.ones(len(packed.low), dtype=bool)
-        keep[at] = False
-        merged_counts[keep] = self.counts
+        merged_counts = np.insert(self.counts, at, counts)
         merged = BM25(vocabulary, packed, merged_counts, np.concatenate([self.lengths, added.lengths]), self.heads)
         merged.heads = self.heads.extended(merged, np.unique(ids))
         return merged
@@ -245,15 +255,15 @@ class HeadPostings:
     def extended(self, bm25: BM25, touched: np.ndarray, per_term: int = HEAD_POSTINGS) -> HeadPostings:
         """The heads of `bm25` (this collection plus appended chunks) where only the `touched`
         terms, those the appended chunks hold, are chosen again; the others keep their rows."""
-        starts = bm25.rows.starts[:: bm25.rows.blocks].astype(np.int64)
-        long_touched = touched[np.diff(starts)[touched] > per_term]
+        starts = bm25.rows.starts[:: bm25.rows.blocks]
+        long_touched = touched[starts[touched + 1].astype(np.int64) - starts[touched] > per_term]
         kept = ~np.isin(self.terms, long_touched)
         terms = [self.terms[kept]]
         heads, counts = [], []
         lengths = np.diff(self.offsets)
         kept_positions = np.repeat(kept, lengths)
         for t in long_touched:
-            rows, tf = bm25.rows.rows(int(t)), bm25.counts[starts[t] : starts[t + 1]]
+            rows, tf = bm25.rows.rows(int(t)), bm25.counts[int(starts[t]) : int(starts[t + 1])]
             best = np.sort(np.argpartition(-(tf / (tf + bm25.norm[rows])), per_term)[:per_term])
             heads.append(rows[best].astype(np.int32))
             counts.append(tf[best])

@@ -52,22 +52,35 @@ class Searcher:
         embedder: Embedder,
         reranker: Reranker | None = None,
         exact_up_to: int = EXACT_UP_TO,
+        earlier: Searcher | None = None,
     ) -> None:
+        """`earlier`: a searcher over the first chunks of `stored`, before documents were appended;
+        what depends on single chunks (paragraphs, documents' rows, the prior) is kept from it and
+        made for the appended chunks only."""
         self.stored = stored
         self.embedder = embedder
         self.reranker = reranker
         self.chunks = stored.chunks
-        self.document_rows = rows_by_document(stored.chunks)
+        start = len(earlier.chunks) if earlier is not None else 0
+        appended = stored.chunks[start:]
+        self.document_rows: dict[str, np.ndarray] = {
+            **(earlier.document_rows if earlier is not None else {}),
+            **{doc: rows + start for doc, rows in rows_by_document(appended).items()},
+        }
         self.lexical = stored.lexical
-        self.paragraphs = short_paragraphs(stored.chunks)
+        self.paragraphs: dict[tuple[str, int], Chunk] = {
+            **(earlier.paragraphs if earlier is not None else {}),
+            **short_paragraphs(appended),
+        }
         self.translator = QueryTranslator(stored.translation)
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
-        self.hybrid = HybridIndex(
+        earlier_prior = earlier.hybrid.prior if earlier is not None else np.zeros(0, np.float32)
+        self.hybrid: HybridIndex = HybridIndex(
             dense=stored.vectors,
             lexical=self.lexical,
             sparse=stored.sparse,
             postings=stored.sparse_postings,
-            prior=prior(stored.chunks, stored.manifest.get("documents", [])),
+            prior=np.concatenate([earlier_prior, prior(appended, stored.manifest.get("documents", []))]),
             exact_up_to=exact_up_to,
         )
 
