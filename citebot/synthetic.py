@@ -171,28 +171,22 @@ def unit_rows(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.linalg.norm(matrix, axis=1, keepdims=True), dtype=np.float32)
 
 
+VARIANTS = 1024  # forms a replicated word takes: the vocabulary grows with the collection, then levels off
+
+
 def replicate_generation(stored: store.StoredIndex, target: Path, size: int, seed: int = 0) -> Path:
     """A generation of `size` chunks in the real on-disk format, written into `target` and made live
-    there: the article's chunks and their lexical terms repeated (a third of each copy's words made
-    its own, so the vocabulary grows as a real collection's does), random unit vectors, the article's
-    latent terms and sentence vectors. What `citebot bench` times loading, where the real path parses
-    every chunk."""
+    there: the article's chunks repeated, with their lexical terms (a third of each copy's words take
+    one of VARIANTS forms, so the vocabulary grows as a real collection's does, to a few hundred
+    thousand words a field), random unit vectors, the article's latent terms and sentence vectors.
+    What `citebot bench` times loading and appending on, where the real path parses every chunk."""
     rng = np.random.default_rng(seed)
     copies = -(-size // len(stored.chunks))
-    chunks: list[Chunk] = []
-    terms: list[dict[str, list[str]]] = []
-    originals = stored.lexical.terms_by_chunk(len(stored.chunks))
-    for copy in range(copies):
-        for chunk, chunk_terms in zip(stored.chunks, originals, strict=True):
-            if len(chunks) == size:
-                break
-            chunks.append(replace(chunk, id=len(chunks), doc=f"{chunk.doc}-{copy}", text=f"{chunk.text} ({copy})"))
-            terms.append(
-                {
-                    field: [f"{w}{copy}" if i % 3 == 0 else w for i, w in enumerate(ws)]
-                    for field, ws in chunk_terms.items()
-                }
-            )
+    chunks = [
+        replace(chunk, id=copy * len(stored.chunks) + i, doc=f"{chunk.doc}-{copy}", text=f"{chunk.text} ({copy})")
+        for copy in range(copies)
+        for i, chunk in enumerate(stored.chunks)
+    ][:size]
     vectors = unit_rows(rng.standard_normal((size, stored.vectors.d), dtype=np.float32))
     sparse = SparseRows(
         np.tile(stored.sparse.indices, (copies, 1))[:size], np.tile(stored.sparse.weights, (copies, 1))[:size]
@@ -209,7 +203,7 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
         {**kept, "documents": []},
         vectors,
         chunks,
-        terms,
+        replicated_lexical(stored.lexical, len(stored.chunks), size),
         stored.background,
         sparse,
         stored.background_sparse,
@@ -218,3 +212,30 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     )
     store.activate(target, generation)
     return generation
+
+
+def replicated_lexical(lexical: LexicalIndex, n: int, size: int) -> LexicalIndex:
+    """The postings of `n` chunks repeated to `size` chunks, built as arrays (term lists for a million
+    chunks do not fit in memory): in copy c, a term whose id is a multiple of 3 takes form c % VARIANTS."""
+    fields = {}
+    for name, bm25 in lexical.fields.items():
+        terms = bm25.terms()
+        replicated = terms[::3]
+        vocabulary = terms + [f"{w}#{v}" for v in range(VARIANTS) for w in replicated]
+        ids, rows = bm25.rows.triples()
+        copies = -(-size // n)
+        copy = np.repeat(np.arange(copies, dtype=np.int64), len(ids))
+        all_ids = np.tile(ids, copies)
+        variant = all_ids % 3 == 0
+        all_ids[variant] = len(terms) + (copy[variant] % VARIANTS) * len(replicated) + all_ids[variant] // 3
+        all_rows = np.tile(rows, copies) + copy * n
+        del copy, variant
+        kept = all_rows < size
+        key = (all_ids[kept] * size + all_rows[kept]) * 256 + np.tile(bm25.counts, copies)[kept]
+        del all_ids, all_rows, kept
+        key.sort()
+        pair = key >> 8
+        lengths = np.tile(bm25.lengths, copies)[:size]
+        vocab = dict(zip(vocabulary, range(len(vocabulary)), strict=True))
+        fields[name] = BM25.from_triples(vocab, pair // size, pair % size, (key & 255).astype(np.uint8), lengths)
+    return LexicalIndex(fields=fields)

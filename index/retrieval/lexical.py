@@ -362,6 +362,10 @@ class LexicalIndex:
             fields[name] = mine.extended(added.fields.get(name) or _no_terms(added_size))
         return LexicalIndex(fields=fields)
 
+    def size(self, default: int) -> int:
+        """How many chunks the index covers (`default` when it has no field)."""
+        return next((bm25.size for bm25 in self.fields.values()), default)
+
     def terms_by_chunk(self, size: int) -> list[dict[str, list[str]]]:
         """Each chunk's terms by field, as a bag (a term repeated as often as the chunk holds it):
         what a rebuild reuses for unchanged chunks."""

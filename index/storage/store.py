@@ -118,7 +118,7 @@ def write_generation(
     manifest: dict,
     vectors: np.ndarray,
     chunks: list[Chunk],
-    terms: list[dict[str, list[str]]],
+    terms: list[dict[str, list[str]]] | LexicalIndex,
     background: np.ndarray,
     sparse: SparseRows,
     background_sparse: SparseRows,
@@ -180,15 +180,17 @@ def write_files(
     manifest: dict,
     vectors: np.ndarray,
     chunks: list[Chunk],
-    terms: list[dict[str, list[str]]],
+    terms: list[dict[str, list[str]]] | LexicalIndex,
     background: np.ndarray,
     sparse: SparseRows,
     background_sparse: SparseRows,
     translation: dict,
     sentences: SentenceVectors,
 ) -> str:
-    """Write every file of a generation into target, the sealed manifest last; returns its seal."""
-    if len(vectors) != len(chunks) or len(terms) != len(chunks) or len(sentences) != len(chunks):
+    """Write every file of a generation into target, the sealed manifest last; returns its seal.
+    `terms`: each chunk's lexical terms by field, or the lexical index made of them."""
+    lexical = terms if isinstance(terms, LexicalIndex) else LexicalIndex(terms)
+    if len(vectors) != len(chunks) or len(sentences) != len(chunks) or lexical.size(len(chunks)) != len(chunks):
         raise ValueError("vectors, chunks, terms and sentences must line up")
     target.mkdir(parents=True, exist_ok=True)
     dense = dense_index(vectors)
@@ -199,7 +201,7 @@ def write_files(
     with open(target / CHUNKS, "w", encoding="utf-8") as out:
         for chunk in chunks:
             out.write(json.dumps(chunk.as_dict(), ensure_ascii=False) + "\n")
-    write_lexical(target, LexicalIndex(terms))
+    write_lexical(target, lexical)
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
     with open(target / SENTENCE_ROWS, "wb") as out:
