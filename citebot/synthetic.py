@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
-from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.fusion import LEXICAL_WEIGHT, SPARSE_WEIGHT, HybridIndex, Question
 from citebot.index.retrieval.lexical import BM25, LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots, stored_terms
