@@ -385,6 +385,7 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
     started = time.perf_counter()
     library = Library.open(target / "data", target / "index", embedder)
     loaded = time.perf_counter()
+    rss_loaded = rss_mb()
     report = library.reindex()
     appended = time.perf_counter()
     answer = library.answer(question)
@@ -395,6 +396,7 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
         "documents_appended": report.appended,
         "chunks_appended": report.chunks - size,
         "load_s": loaded - started,
+        "rss_mb_after_load": rss_loaded,
         "append_s": appended - loaded,
         "first_answer_s": answered - appended,
         "citable": any(e.doc in new for e in answer.excerpts),
@@ -458,7 +460,8 @@ def render(report: dict) -> str:
     lines += [
         f"appending {x['documents_appended']} document(s), {x['chunks_appended']} chunks, to {x['chunks']:,} chunks "
         f"loaded by the bot: citable after {x['append_s']:.1f} s (first answer {x['first_answer_s']:.2f} s, "
-        f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s"
+        f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s "
+        f"(process RSS then {x['rss_mb_after_load']:.0f} MB)"
         for x in report.get("appending", [])
     ]
     return "\n".join(lines)
