@@ -37,6 +37,7 @@ def load_settings() -> Settings:
 
 def open_library(settings: Settings, rebuild_if_outdated: bool = True):
     from citebot.index.corpus.documents import DocumentError
+    from citebot.index.library import ReindexInProgress
     from citebot.index.retrieval.embedding import EmbedderError
 
     from .services import open_library as open_configured_library
@@ -45,6 +46,8 @@ def open_library(settings: Settings, rebuild_if_outdated: bool = True):
         return open_configured_library(settings, TerminalProgress(), rebuild_if_outdated)
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except ReindexInProgress as exc:
+        raise click.ClickException(f"{exc}; try again when it has finished") from exc
 
 
 def _set_verbose(ctx: click.Context, param: click.Parameter, verbose: bool) -> None:
@@ -117,6 +120,7 @@ def reindex() -> None:
     from citebot.index.corpus.documents import DocumentError
     from citebot.index.retrieval.embedding import EmbedderError, make_embedder
     from citebot.index.storage.build import build_index
+    from citebot.index.storage.store import BuildInProgress
 
     settings = load_settings()
     try:
@@ -130,6 +134,8 @@ def reindex() -> None:
         )
     except (DocumentError, EmbedderError) as exc:
         raise click.ClickException(str(exc)) from exc
+    except BuildInProgress as exc:
+        raise click.ClickException(f"{exc}; try again when it has finished") from exc
     appended = f"appended {report.appended} new document(s); " if report.appended else ""
     click.echo(
         f"indexed {report.documents} document(s), {report.chunks} chunks in {report.seconds:.1f}s "

@@ -23,7 +23,7 @@ MAX_QUESTION_CHARS = 1000
 
 
 class ReindexInProgress(RuntimeError):
-    """A rebuild is already running."""
+    """A rebuild is already running, in this process or another."""
 
 
 class Library:
@@ -82,7 +82,10 @@ class Library:
             return library
         if rebuild_if_outdated and (parts := library.outdated()):
             log.info("the index was built with an older %s; rebuilding it from %s", " and ".join(parts), data_dir)
-            library.reindex(progress)
+            try:
+                library.reindex(progress)
+            except ReindexInProgress as exc:  # another process is rebuilding it: answer from the old one
+                log.warning("%s; answering from the index built with the older %s", exc, " and ".join(parts))
         return library
 
     @property
@@ -151,9 +154,12 @@ class Library:
             raise ReindexInProgress("a reindex is already running")
         try:
             loaded = self._searcher.stored if self._searcher else None
-            report = build_index(
-                self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building, loaded
-            )
+            try:
+                report = build_index(
+                    self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building, loaded
+                )
+            except store.BuildInProgress as exc:
+                raise ReindexInProgress(str(exc)) from exc
             if report.collection is not None:  # appended in memory: the collection is not read again
                 self._use(report.collection, earlier=self._searcher)
             else:

@@ -4,12 +4,14 @@ rebuild would give them."""
 
 import json
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
 import pytest
 
-from citebot.index.library import Library
+from citebot.index.library import Library, ReindexInProgress
 from citebot.index.storage import integrity, store
 from citebot.index.storage.build import build_index
 from citebot.index.storage.checkpoints import BuildAbandoned
@@ -173,3 +175,37 @@ def test_citebot_reindex_says_it_appended_and_ask_cites_the_new_document(collect
     asked = citebot("ask", "--json", TEA_QUESTION, env=env)
     reply = json.loads(asked.stdout)
     assert reply["excerpts"][0]["doc"] == "tea" and "eighty degrees" in reply["excerpts"][0]["text"]
+
+
+def test_a_reindex_while_another_process_builds_is_refused_and_changes_nothing(collection):
+    """Two builds from the same live generation would each swap in their own, the later dropping
+    what the other appended; the second is refused instead, in the CLI and in the bot's library."""
+    index_dir = collection / "index"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(index_dir / store.BUILD_LOCK)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        live = (index_dir / "current").resolve()
+        (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+        env = {"CITEBOT_DATA_DIR": str(collection / "data"), "CITEBOT_INDEX_DIR": str(index_dir)}
+        result = citebot("reindex", env=env)
+        assert result.returncode == 1 and "another process is building the index" in result.stderr
+        assert "Traceback" not in result.stderr
+        library = Library.open(collection / "data", index_dir, embedder())
+        with pytest.raises(ReindexInProgress):
+            library.reindex()
+        assert (index_dir / "current").resolve() == live
+    finally:
+        holder.kill()
+        holder.wait()
+    assert library.reindex().appended == 1  # the lock went with the process that held it
+
+
+LOCK_HOLDER = """
+import fcntl, sys, time
+lock = open(sys.argv[1], "a")
+fcntl.flock(lock, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(120)
+"""

@@ -75,7 +75,21 @@ def build_index(
 
     `loaded` is the live generation if the caller has it in memory already (else it is read).
     Setting `stop` abandons the build at its next checkpoint (BuildAbandoned); the live index stays.
+    Another process building in index_dir at the same time: store.BuildInProgress.
     """
+    with store.exclusive_build(index_dir):
+        return _build(data_dir, index_dir, embedder, progress, limits, stop, loaded)
+
+
+def _build(
+    data_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: Progress | None,
+    limits: DocumentLimits,
+    stop: threading.Event | None,
+    loaded: store.StoredIndex | None,
+) -> BuildReport:
     if stop is not None:
         embedder = Checkpointed(embedder, stop)
     report = progress or (lambda stage, done, total: None)

@@ -32,6 +32,7 @@ _load_generation from the verified bytes with a shape check in `shapes`.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
 import json
 import os
@@ -88,6 +89,29 @@ REQUIRED_FILES = (
 
 class IndexMissing(FileNotFoundError):
     """No index has been built in this directory yet."""
+
+
+class BuildInProgress(RuntimeError):
+    """Another process is building a generation in this index directory."""
+
+
+BUILD_LOCK = ".build.lock"
+
+
+@contextlib.contextmanager
+def exclusive_build(index_dir: Path) -> Iterator[None]:
+    """Held while a generation is built, so two processes never build from the same live generation
+    (the later swap would drop what the other appended). The kernel releases it if a build dies."""
+    Path(index_dir).mkdir(parents=True, exist_ok=True)
+    with open(Path(index_dir) / BUILD_LOCK, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildInProgress(f"another process is building the index in {index_dir}") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class IndexCorrupt(RuntimeError):
