@@ -209,3 +209,19 @@ fcntl.flock(lock, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(120)
 """
+
+
+def test_an_added_part_damaged_under_a_running_bot_is_built_whole_next_time(collection, caplog):
+    """The bot's collection in memory was verified when loaded; the damaged part on disk cannot be
+    appended to, so the next reindex builds the collection whole from what the bot holds."""
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    generation = library.reindex().generation
+    (generation / store.ADDED / store.CHUNKS).write_text("garbage\n", encoding="utf-8")
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    report = library.reindex()
+    assert report.appended == 0 and report.reused_vectors == report.chunks - 1
+    assert "building the collection whole instead of appending" in caplog.text
+    assert library.answer(TEA_QUESTION).excerpts[0].doc == "tea"
+    assert library.answer(BREAD_QUESTION).excerpts[0].doc == "small-en"
+    assert len(store.load(collection / "index").chunks) == report.chunks

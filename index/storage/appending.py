@@ -71,8 +71,9 @@ def added_chunks(manifest: dict) -> int:
 
 
 def previous_part(live: store.StoredIndex) -> store.StoredIndex | None:
-    """The live generation's added part, read from disk (it is small), if it has one."""
-    return store.load_part(live.path / store.ADDED) if added_chunks(live.manifest) else None
+    """The live generation's added part, read from disk (it is small), if it has one; IndexCorrupt
+    if it was damaged since it was loaded."""
+    return store.load_added_part(live.path) if added_chunks(live.manifest) else None
 
 
 def part_documents(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from citebot.index.retrieval.translation import TRANSLATION_VERSION, collection_
 from citebot.index.storage import appending, store
 from citebot.index.storage.checkpoints import Checkpointed
 
+log = logging.getLogger(__name__)
 CHUNKER_VERSION = "sentence-windows-2"
 # A background passage this close to a chunk is about something the collection covers: drop it.
 BACKGROUND_OVERLAP = 0.90
@@ -102,7 +104,12 @@ def _build(
     live = live_index(index_dir, embedder, loaded)
     new = appending.documents_to_append(live, documents, recipe()) if live is not None else None
     if live is not None and new is not None:
-        return append(index_dir, live, documents, new, embedder, report, started)
+        try:
+            previous = appending.previous_part(live)
+        except store.IndexCorrupt as exc:  # the collection in memory is sound: build it whole from it
+            log.warning("%s; building the collection whole instead of appending", exc.reason)
+        else:
+            return append(index_dir, live, previous, documents, new, embedder, report, started)
     chunks = chunk_documents(documents)
     encodings, reused = encode_reusing(live, embedder, chunks, report)
     vectors = np.vstack([e.vector for e in encodings]).astype(np.float32)
@@ -133,6 +140,7 @@ def _build(
 def append(
     index_dir: Path,
     live: store.StoredIndex,
+    previous: store.StoredIndex | None,
     documents: list[Document],
     new: list[Document],
     embedder: Embedder,
@@ -141,7 +149,6 @@ def append(
 ) -> BuildReport:
     """Append the new documents: only their chunks (and those of the live added part, which is
     rewritten whole and whose vectors are reused) are encoded."""
-    previous = appending.previous_part(live)
     held = appending.part_documents(previous, documents, new)
     chunks = chunk_documents(held)
     encodings, reused = encode_reusing(previous, embedder, chunks, report)

@@ -345,10 +345,18 @@ def load(index_dir: Path) -> StoredIndex:
     link = Path(index_dir) / "current"
     if not link.exists():
         raise IndexMissing(f"no index in {index_dir}: run `citebot reindex`")
-    path = link.resolve()
+    return _checked(_load_generation, link.resolve())
+
+
+def load_added_part(generation: Path) -> StoredIndex:
+    """A generation's added part alone (IndexCorrupt if it is damaged)."""
+    return _checked(load_part, generation / ADDED)
+
+
+def _checked(read, path: Path) -> StoredIndex:
     try:
         with _without_cycle_collection():
-            return _load_generation(path)
+            return read(path)
     except (integrity.IntegrityError, shapes.ShapeError) as exc:
         raise IndexCorrupt(f"index at {path} is damaged: {exc}") from exc
     except Exception as exc:  # damage surfaces as any error of json, numpy or faiss
