@@ -6,6 +6,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -172,15 +173,14 @@ def generation_manifest(
     embedder: Embedder, collection: list[Document], held: list[Document], chunks: list[Chunk]
 ) -> dict:
     """What a generation records of how it was made and of the documents it holds."""
+    per_document = Counter(chunk.doc for chunk in chunks)
     return {
         "model": embedder.name,
         "embedder_package": package_of(embedder),
         "corpus_hash": corpus_hash(collection),
         **recipe(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "documents": [
-            {**doc.info.__dict__, "chunks": sum(c.doc == doc.id for c in chunks), "sha256": doc.digest} for doc in held
-        ],
+        "documents": [{**doc.info.__dict__, "chunks": per_document[doc.id], "sha256": doc.digest} for doc in held],
     }
 
 

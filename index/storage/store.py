@@ -187,6 +187,7 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:  # a file system without hard links: copy
         shutil.copyfile(source, target)
+        _fsync_file(target)
 
 
 def _new_generation_dir(index_dir: Path) -> Path:
