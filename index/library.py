@@ -153,7 +153,8 @@ class Library:
         if not self._build_lock.acquire(blocking=False):
             raise ReindexInProgress("a reindex is already running")
         try:
-            loaded = self._searcher.stored if self._searcher else None
+            before = self._searcher  # questions may swap in another process's generation meanwhile
+            loaded = before.stored if before else None
             try:
                 report = build_index(
                     self.data_dir, self.index_dir, self.embedder, progress, self.limits, self._stop_building, loaded
@@ -161,7 +162,8 @@ class Library:
             except store.BuildInProgress as exc:
                 raise ReindexInProgress(str(exc)) from exc
             if report.collection is not None:  # appended in memory: the collection is not read again
-                self._use(report.collection, earlier=self._searcher)
+                earlier = before if loaded is not None and report.appended_to == loaded.path else None
+                self._use(report.collection, earlier=earlier)
             else:
                 self._load()
             return report

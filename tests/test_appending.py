@@ -225,3 +225,20 @@ def test_an_added_part_damaged_under_a_running_bot_is_built_whole_next_time(coll
     assert library.answer(TEA_QUESTION).excerpts[0].doc == "tea"
     assert library.answer(BREAD_QUESTION).excerpts[0].doc == "small-en"
     assert len(store.load(collection / "index").chunks) == report.chunks
+
+
+def test_appending_to_a_generation_another_process_rebuilt_answers_from_that_one(collection):
+    """The bot appends to the live generation, which another process may have rebuilt since the bot
+    loaded its own: what the bot held of the older one must not leak into the answers."""
+    (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
+    Library.open(collection / "data", collection / "index", embedder()).reindex()
+    bot = Library.open(collection / "data", collection / "index", embedder())
+    assert "forty minutes" in bot.answer(BREAD_QUESTION).excerpts[0].text
+    (collection / "data" / "small-en.md").write_text(SMALL_EN.replace("forty", "fifty"), encoding="utf-8")
+    assert Library.open(collection / "data", collection / "index", embedder()).reindex().appended == 0
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    assert bot.reindex().appended == 1
+    assert "fifty minutes" in bot.answer(BREAD_QUESTION).excerpts[0].text
+    reader = Library.open(collection / "data", collection / "index", embedder())
+    for question in questions():
+        assert ranking(bot, question) == ranking(reader, question), question

@@ -56,6 +56,7 @@ class BuildReport:
     generation: Path
     appended: int = 0  # documents appended to the live collection (0: the collection was built whole)
     collection: store.StoredIndex | None = None  # what an append left live, combined in memory
+    appended_to: Path | None = None  # the generation the documents were appended to
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -165,7 +166,14 @@ def append(
     untouched = len(live.chunks) - (len(previous.chunks) if previous else 0)
     seconds = time.monotonic() - started
     return BuildReport(
-        len(documents), len(collection.chunks), seconds, untouched + reused, generation, len(new), collection
+        len(documents),
+        len(collection.chunks),
+        seconds,
+        untouched + reused,
+        generation,
+        appended=len(new),
+        collection=collection,
+        appended_to=live.path,
     )
 
 
