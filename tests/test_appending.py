@@ -72,14 +72,17 @@ def test_a_new_document_is_appended_and_answered_at_once(collection):
 
 def test_another_process_reads_the_appended_collection_as_the_one_that_appended(collection):
     library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    library.reindex()
     (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
     library.reindex()
-    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
-    second = library.reindex()
-    assert second.appended == 1 and second.reused_vectors == second.chunks - 1
+    oolong = TEA.replace("id: tea", "id: oolong").replace("Green tea is steeped", "Oolong is rolled by hand")
+    (collection / "data" / "oolong.md").write_text(oolong, encoding="utf-8")
+    third = library.reindex()
+    assert third.appended == 1 and third.reused_vectors == third.chunks - 1
     reader = Library.open(collection / "data", collection / "index", embedder())
-    assert reader.searcher.generation == second.generation.name
-    assert len(reader.searcher.chunks) == second.chunks
+    assert reader.searcher.generation == third.generation.name
+    assert reader.searcher.chunks == library.searcher.chunks, "every chunk keeps its row (cited by id)"
     for question in questions():
         assert ranking(reader, question) == ranking(library, question), question
     assert reader.answer(TEA_QUESTION).excerpts[0].doc == "tea"

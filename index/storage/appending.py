@@ -79,9 +79,11 @@ def previous_part(live: store.StoredIndex) -> store.StoredIndex | None:
 def part_documents(
     previous: store.StoredIndex | None, documents: list[Document], new: list[Document]
 ) -> list[Document]:
-    """What the new added part holds: the documents of the previous part, then the new ones."""
-    earlier = {doc["id"] for doc in previous.manifest.get("documents", [])} if previous else set()
-    return [doc for doc in documents if doc.id in earlier] + new
+    """What the new added part holds: the documents of the previous part in its order (so chunks
+    keep their rows), then the new ones."""
+    by_id = {doc.id: doc for doc in documents}
+    earlier = [by_id[doc["id"]] for doc in previous.manifest.get("documents", [])] if previous else []
+    return earlier + new
 
 
 def append_part(
