@@ -197,8 +197,7 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     )
     written_by_store = ("format", "dimension", "chunks", "dense_index", "files", integrity.SEAL)
     kept = {k: v for k, v in stored.manifest.items() if k not in written_by_store}
-    generation = store.write_generation(
-        target,
+    contents = store.Contents(
         {**kept, "documents": []},
         vectors,
         chunks,
@@ -209,6 +208,7 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
         stored.translation,
         sentences,
     )
+    generation = store.write_generation(target, contents)
     store.activate(target, generation)
     return generation
 

@@ -79,8 +79,7 @@ def make_live_generation_outdated(index_dir: Path, **recipe) -> None:
     live = store.load(index_dir)
     manifest = {k: v for k, v in live.manifest.items() if k not in ("files", "seal")} | recipe
     translation = {**live.translation, "phrases": {}, "readings": {}} if "translation" in recipe else live.translation
-    older = store.write_generation(
-        index_dir,
+    contents = store.Contents(
         manifest,
         live.vectors.reconstruct_n(0, live.vectors.ntotal),
         live.chunks,
@@ -91,4 +90,4 @@ def make_live_generation_outdated(index_dir: Path, **recipe) -> None:
         translation,
         live.sentences,
     )
-    store.activate(index_dir, older)
+    store.activate(index_dir, store.write_generation(index_dir, contents))

@@ -113,21 +113,21 @@ def append_part(
         NEIGHBOURS: extended_neighbour_table(embedder, live.translation.get(NEIGHBOURS, {}), vocabulary),
     }
     known_sentences = previous.sentences.by_text(previous.chunks) if previous else {}
-    files = {
-        "manifest": {
+    files = store.Contents(
+        manifest={
             **part.manifest,
             "background_passages": passages,
             "sparse_dim": int(live.manifest.get("sparse_dim", 0)),
         },
-        "vectors": part.vectors,
-        "chunks": part.chunks,
-        "terms": part.terms,
-        "background": background,
-        "sparse": part.sparse,
-        "background_sparse": background_sparse,
-        "translation": translation,
-        "sentences": encode_sentences(part.chunks, embedder, known_sentences),
-    }
+        vectors=part.vectors,
+        chunks=part.chunks,
+        terms=part.terms,
+        background=background,
+        sparse=part.sparse,
+        background_sparse=background_sparse,
+        translation=translation,
+        sentences=encode_sentences(part.chunks, embedder, known_sentences),
+    )
     generation = store.write_appended(Path(index_dir), live.path, files)
     store.activate(Path(index_dir), generation)
     new_ids = {doc.id for doc in new}
@@ -142,25 +142,25 @@ def _own(manifest: dict) -> dict:
     return {key: manifest[key] for key in (store.ADDED, store.SEAL) if key in manifest}
 
 
-def _rows_from(part: dict, start: int, new_ids: set[str], generation: Path) -> store.StoredIndex:
+def _rows_from(part: store.Contents, start: int, new_ids: set[str], generation: Path) -> store.StoredIndex:
     """The part's chunks from `start` on (the new documents'), as a collection of their own, with
     what depends on every chunk (background, translation tables) made for the whole collection."""
-    chunks: list[Chunk] = [replace(c, id=c.id - start) for c in part["chunks"][start:]]
-    vectors = faiss.IndexFlatIP(part["vectors"].shape[1])
-    vectors.add(part["vectors"][start:])
-    sentences: SentenceVectors = part["sentences"]
-    first = int(sentences.offsets[start])
-    manifest = part["manifest"]
+    vectors = faiss.IndexFlatIP(part.vectors.shape[1])
+    vectors.add(part.vectors[start:])
+    first = int(part.sentences.offsets[start])
+    assert not isinstance(part.terms, LexicalIndex)  # a part is written from its chunks' terms
     return store.StoredIndex(
-        manifest={**manifest, "documents": [d for d in manifest["documents"] if d["id"] in new_ids]},
+        manifest={**part.manifest, "documents": [d for d in part.manifest["documents"] if d["id"] in new_ids]},
         vectors=vectors,
-        chunks=chunks,
-        lexical=LexicalIndex(part["terms"][start:]),
-        background=part["background"],
-        sparse=part["sparse"].rows_from(start),
-        background_sparse=part["background_sparse"],
-        translation=part["translation"],
+        chunks=[replace(c, id=c.id - start) for c in part.chunks[start:]],
+        lexical=LexicalIndex(part.terms[start:]),
+        background=part.background,
+        sparse=part.sparse.rows_from(start),
+        background_sparse=part.background_sparse,
+        translation=part.translation,
         path=generation,
-        sentences=SentenceVectors(sentences.vectors, sentences.offsets[start:] - first, sentences.rows[first:]),
+        sentences=SentenceVectors(
+            part.sentences.vectors, part.sentences.offsets[start:] - first, part.sentences.rows[first:]
+        ),
         sparse_postings=SparsePostings.empty(),
     )

@@ -123,8 +123,7 @@ def _build(
     manifest["background_passages"] = background
     manifest["sparse_dim"] = int(getattr(embedder, "sparse_dim", 0)) if len(sparse) else 0
     report("swapping", 0, 0)
-    generation = store.write_generation(
-        index_dir,
+    contents = store.Contents(
         manifest,
         vectors,
         chunks,
@@ -135,6 +134,7 @@ def _build(
         query_translation(live, manifest, terms, embedder),
         sentences=encode_sentences(chunks, embedder, live.sentences.by_text(live.chunks) if live else {}),
     )
+    generation = store.write_generation(index_dir, contents)
     store.activate(index_dir, generation)
     return BuildReport(len(documents), len(chunks), time.monotonic() - started, reused, generation)
 

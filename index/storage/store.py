@@ -24,7 +24,7 @@ Layout of an index directory:
                                      manifest names the added part's seal (appending.py)
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 
-To add a file to generations: write it in write_generation before the manifest (it is then listed
+To add a file to generations: write it in write_files before the manifest (it is then listed
 and checksummed like every file there), add its name to REQUIRED_FILES, and decode it in
 _load_generation from the verified bytes with a shape check in `shapes`.
 """
@@ -137,34 +137,37 @@ class StoredIndex:
     sparse_postings: SparsePostings
 
 
-def write_generation(
-    index_dir: Path,
-    manifest: dict,
-    vectors: np.ndarray,
-    chunks: list[Chunk],
-    terms: list[dict[str, list[str]]] | LexicalIndex,
-    background: np.ndarray,
-    sparse: SparseRows,
-    background_sparse: SparseRows,
-    translation: dict,
-    sentences: SentenceVectors,
-) -> Path:
+@dataclass(frozen=True)
+class Contents:
+    """What a generation's files hold, row for row: what write_generation writes."""
+
+    manifest: dict  # how it was made and what it holds (the store adds format, counts and checksums)
+    vectors: np.ndarray
+    chunks: list[Chunk]
+    terms: list[dict[str, list[str]]] | LexicalIndex  # each chunk's lexical terms, or the index made of them
+    background: np.ndarray
+    sparse: SparseRows
+    background_sparse: SparseRows
+    translation: dict
+    sentences: SentenceVectors
+
+
+def write_generation(index_dir: Path, contents: Contents) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
     target = _new_generation_dir(index_dir)
-    write_files(target, manifest, vectors, chunks, terms, background, sparse, background_sparse, translation, sentences)
+    write_files(target, contents)
     return target
 
 
-def write_appended(index_dir: Path, base: Path, added: dict) -> Path:
+def write_appended(index_dir: Path, base: Path, added: Contents) -> Path:
     """A new generation made of the files of generation `base` (linked, not copied: they never
-    change) and an added part, written by write_files(target / ADDED, **added); returns it."""
+    change) and an added part holding `added`; returns it."""
     top = _top_manifest(base)
     target = _new_generation_dir(index_dir)
     for name in top["files"]:
         _link(base / name, target / name)
-    part_seal = write_files(target / ADDED, **added)
-    n = len(added["chunks"])
-    manifest = integrity.seal({**top, ADDED: {"chunks": n, SEAL: part_seal}})
+    part_seal = write_files(target / ADDED, added)
+    manifest = integrity.seal({**top, ADDED: {"chunks": len(added.chunks), SEAL: part_seal}})
     _write_synced(target / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return target
@@ -200,20 +203,11 @@ def _new_generation_dir(index_dir: Path) -> Path:
     return target
 
 
-def write_files(
-    target: Path,
-    manifest: dict,
-    vectors: np.ndarray,
-    chunks: list[Chunk],
-    terms: list[dict[str, list[str]]] | LexicalIndex,
-    background: np.ndarray,
-    sparse: SparseRows,
-    background_sparse: SparseRows,
-    translation: dict,
-    sentences: SentenceVectors,
-) -> str:
-    """Write every file of a generation into target, the sealed manifest last; returns its seal.
-    `terms`: each chunk's lexical terms by field, or the lexical index made of them."""
+def write_files(target: Path, contents: Contents) -> str:
+    """Write every file of a generation into target, the sealed manifest last; returns its seal."""
+    manifest, vectors, chunks, terms = contents.manifest, contents.vectors, contents.chunks, contents.terms
+    background, sparse, background_sparse = contents.background, contents.sparse, contents.background_sparse
+    translation, sentences = contents.translation, contents.sentences
     lexical = terms if isinstance(terms, LexicalIndex) else LexicalIndex(terms)
     if len(vectors) != len(chunks) or len(sentences) != len(chunks) or lexical.size(len(chunks)) != len(chunks):
         raise ValueError("vectors, chunks, terms and sentences must line up")
