@@ -6,6 +6,8 @@ the pull of the question's language on raw cosine scores (both sides are scored 
 They span common subjects of general questions, in Chinese and English.
 """
 
+import numpy as np
+
 BACKGROUND = (
     "今天的天气预报:晴转多云,气温在十到二十度之间,明天可能有小雨。",
     "冬季气温骤降,气象台发布寒潮和大风预警,提醒市民注意保暖。",
@@ -64,3 +66,11 @@ BACKGROUND = (
     "Smartphones now have better cameras and longer battery life.",
     "Plants need sunlight, water and nutrients to grow.",
 )
+
+# A background passage this close to a chunk is about something the collection covers: it is dropped.
+OVERLAP = 0.90
+
+
+def unlike_chunks(background: np.ndarray, chunk_vectors: np.ndarray) -> np.ndarray:
+    """Which background passages (by their vectors) no chunk of the collection is about."""
+    return np.asarray((background @ chunk_vectors.T).max(axis=1) < OVERLAP)

@@ -21,6 +21,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from citebot.index.answering.background import unlike_chunks
 from citebot.index.answering.sentences import SentenceVectors, encode_sentences
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import Document
@@ -32,7 +33,6 @@ from citebot.index.retrieval.translation import collection_vocabulary, extended_
 from citebot.index.storage import store
 
 MAX_PART_SHARE = 0.25  # of the base's chunks; a larger added part is folded in by a rebuild
-BACKGROUND_OVERLAP = 0.90  # as in build.py: a background passage this close to a chunk is dropped
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def append_part(
 ) -> tuple[Path, store.StoredIndex]:
     """Write a generation of `live` plus the added part, make it live, and return it with the
     collection it holds, combined in memory from `live` (left as it is) and the new documents."""
-    keep = (live.background @ part.vectors.T).max(axis=1) < BACKGROUND_OVERLAP if len(live.background) else None
+    keep = unlike_chunks(live.background, part.vectors) if len(live.background) else None
     background, passages, background_sparse = (
         live.background,
         live.manifest.get("background_passages", []),

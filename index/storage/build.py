@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from citebot.index.answering.background import BACKGROUND
+from citebot.index.answering.background import BACKGROUND, unlike_chunks
 from citebot.index.answering.sentences import encode_sentences
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import SUFFIXES, Document, DocumentError, load_documents
@@ -29,8 +29,6 @@ from citebot.index.storage.checkpoints import Checkpointed
 
 log = logging.getLogger(__name__)
 CHUNKER_VERSION = "sentence-windows-2"
-# A background passage this close to a chunk is about something the collection covers: drop it.
-BACKGROUND_OVERLAP = 0.90
 
 
 def recipe() -> dict[str, object]:
@@ -195,7 +193,7 @@ def generation_manifest(
 def background_passages(chunk_vectors: np.ndarray, embedder: Embedder) -> tuple[list[str], np.ndarray]:
     """The background passages unlike every chunk of the collection, and their vectors."""
     vectors = embedder.embed_passages(list(BACKGROUND))
-    keep = (vectors @ chunk_vectors.T).max(axis=1) < BACKGROUND_OVERLAP
+    keep = unlike_chunks(vectors, chunk_vectors)
     return [text for text, kept in zip(BACKGROUND, keep, strict=True) if kept], vectors[keep]
 
 
