@@ -5,12 +5,13 @@ chunk's topic, near that chunk. Word counts per field are those of the article's
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
+from citebot.index.corpus.chunk_table import ChunkTable, Texts
 from citebot.index.retrieval.fusion import LEXICAL_WEIGHT, SPARSE_WEIGHT, HybridIndex, Question
 from citebot.index.retrieval.lexical import BM25, LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots, stored_terms
@@ -181,11 +182,7 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     What `citebot bench` times loading and appending on, where the real path parses every chunk."""
     rng = np.random.default_rng(seed)
     copies = -(-size // len(stored.chunks))
-    chunks = [
-        replace(chunk, id=copy * len(stored.chunks) + i, doc=f"{chunk.doc}-{copy}", text=f"{chunk.text} ({copy})")
-        for copy in range(copies)
-        for i, chunk in enumerate(stored.chunks)
-    ][:size]
+    chunks = replicated_chunks(stored.chunks, copies, size)
     vectors = unit_rows(rng.standard_normal((size, stored.vectors.d), dtype=np.float32))
     sparse = SparseRows(
         np.tile(stored.sparse.indices, (copies, 1))[:size], np.tile(stored.sparse.weights, (copies, 1))[:size]
@@ -211,6 +208,29 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     generation = store.write_generation(target, contents)
     store.activate(target, generation)
     return generation
+
+
+def replicated_chunks(table: ChunkTable, copies: int, size: int) -> ChunkTable:
+    """The chunks repeated `copies` times and cut to `size`: copy c's documents are `{id}-{c}` and
+    its texts end in ` (c)`."""
+    n = len(table)
+
+    def tiled(column: np.ndarray) -> np.ndarray:
+        return np.tile(column, copies)[:size]
+
+    texts = [table.texts[i] for i in range(n)]
+    copy_of_row = np.repeat(np.arange(copies, dtype=np.int32), n)[:size]
+    return ChunkTable(
+        documents=tuple((f"{doc}-{c}", title, byline) for c in range(copies) for doc, title, byline in table.documents),
+        sections=table.sections,
+        doc=(tiled(table.doc) + copy_of_row * len(table.documents)).astype(np.int32),
+        section=tiled(table.section),
+        paragraph=tiled(table.paragraph),
+        first_sentence=tiled(table.first_sentence),
+        sentences=tiled(table.sentences),
+        boilerplate=tiled(table.boilerplate),
+        texts=Texts.of(f"{texts[i]} ({c})" for c in range(copies) for i in range(n) if c * n + i < size),
+    )
 
 
 def replicated_lexical(lexical: LexicalIndex, n: int, size: int) -> LexicalIndex:

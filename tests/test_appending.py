@@ -138,8 +138,9 @@ def appended(collection: Path) -> Path:
 
 def test_a_damaged_added_part_is_an_index_corrupt_error(collection):
     generation = appended(collection)
-    chunks = generation / store.ADDED / store.CHUNKS
-    chunks.write_text(chunks.read_text(encoding="utf-8").replace("forty", "sixty"), encoding="utf-8")
+    texts = generation / store.ADDED / store.CHUNK_TEXTS
+    assert "forty" in texts.read_text(encoding="utf-8")
+    texts.write_text(texts.read_text(encoding="utf-8").replace("forty", "sixty"), encoding="utf-8")
     with pytest.raises(store.IndexCorrupt, match="damaged"):
         store.load(collection / "index")
 
@@ -220,7 +221,7 @@ def test_an_added_part_damaged_under_a_running_bot_is_built_whole_next_time(coll
     library = Library.open(collection / "data", collection / "index", embedder())
     (collection / "data" / "small-en.md").write_text(SMALL_EN, encoding="utf-8")
     generation = library.reindex().generation
-    (generation / store.ADDED / store.CHUNKS).write_text("garbage\n", encoding="utf-8")
+    (generation / store.ADDED / store.CHUNK_NAMES).write_text("garbage\n", encoding="utf-8")
     (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
     report = library.reindex()
     assert report.appended == 0 and report.reused_vectors == report.chunks - 1

@@ -27,11 +27,43 @@ def empty_background(generation: Path) -> None:
     (generation / "background.npy").write_bytes(b"")
 
 
+def rewrite_chunk_columns(generation: Path, change) -> None:
+    path = generation / "chunk_columns.npz"
+    with np.load(path) as arrays:
+        arrays = {k: arrays[k] for k in arrays.files}
+    change(arrays)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.write_bytes(buffer.getvalue())
+
+
 def drop_text_from_a_chunk(generation: Path) -> None:
-    path = generation / "chunks.jsonl"
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    del rows[1]["text"]
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    rewrite_chunk_columns(generation, lambda a: a.update(text_starts=np.delete(a["text_starts"], 2)))
+
+
+def chunk_text_spans_out_of_order(generation: Path) -> None:
+    def swap(arrays):
+        arrays["text_starts"][[1, 2]] = arrays["text_starts"][[2, 1]]
+
+    rewrite_chunk_columns(generation, swap)
+
+
+def chunk_text_starts_inside_a_character(generation: Path) -> None:
+    def shift(arrays):
+        arrays["text_starts"][1] += 1  # the texts begin in Chinese: three bytes a character
+
+    rewrite_chunk_columns(generation, shift)
+
+
+def chunk_texts_not_utf8(generation: Path) -> None:
+    path = generation / "chunk_texts.txt"
+    data = bytearray(path.read_bytes())
+    data[4] = 0xFF
+    path.write_bytes(bytes(data))
+
+
+def chunk_document_out_of_range(generation: Path) -> None:
+    rewrite_chunk_columns(generation, lambda a: a["doc"].__setitem__(0, 99))
 
 
 def rewrite_lexical(generation: Path, change) -> None:
@@ -95,8 +127,9 @@ def garbled_vectors(generation: Path) -> None:
 
 
 def changed_chunk_text(generation: Path) -> None:
-    path = generation / "chunks.jsonl"
+    path = generation / "chunk_texts.txt"
     text = path.read_text(encoding="utf-8")
+    assert "召回驻蒙古大使" in text
     path.write_text(text.replace("召回驻蒙古大使", "召回驻蒙古大便"), encoding="utf-8")
 
 
@@ -141,6 +174,10 @@ DAMAGE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
+    chunk_text_spans_out_of_order,
+    chunk_text_starts_inside_a_character,
+    chunk_texts_not_utf8,
+    chunk_document_out_of_range,
 ]
 # File damage that decodes badly even when the checksums are made to match (a buggy writer, say):
 # the shape checks catch it on their own.
@@ -154,6 +191,10 @@ RESEALABLE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
+    chunk_text_spans_out_of_order,
+    chunk_text_starts_inside_a_character,
+    chunk_texts_not_utf8,
+    chunk_document_out_of_range,
 ]
 
 

@@ -106,7 +106,7 @@ def test_a_broken_new_generation_leaves_the_loaded_one_answering(built, caplog):
     data, index_dir, _ = built
     library = Library.open(data, index_dir, embedder())
     report = build_index(data, index_dir, embedder())
-    (report.generation / "chunks.jsonl").write_text("not json\n", encoding="utf-8")
+    (report.generation / store.CHUNK_NAMES).write_text("not json\n", encoding="utf-8")
     assert library.answer("朝鲜为什么召回驻蒙古大使?").answered
     assert "still answering from" in caplog.text
 
@@ -151,36 +151,48 @@ def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
     data, index_dir, _ = built
     manifest_path = index_dir / "current" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps({**manifest, "format": store.LEGACY_FORMAT - 1}))
+    manifest_path.write_text(json.dumps({**manifest, "format": min(store.LEGACY_FORMATS) - 1}))
     with pytest.raises(store.IndexCorrupt, match="format"):
         store.load(index_dir)
     assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?").answered
 
 
-def rewrite_as_format_5(generation) -> None:
-    """A generation as citebot wrote it before format 6: each chunk's terms in chunks.jsonl, no lexical files."""
+def rewrite_in_older_format(generation, format_version: int) -> None:
+    """A generation as citebot wrote it in format 6 (chunks.jsonl) or 5 (also each chunk's terms in
+    it, and no lexical files)."""
     from citebot.index.storage import integrity
 
     live = store.load(generation.parent.parent)
     terms = live.lexical.terms_by_chunk(len(live.chunks))
-    rows = [{**chunk.as_dict(), "terms": chunk_terms} for chunk, chunk_terms in zip(live.chunks, terms, strict=True)]
+    rows = [
+        {**chunk.as_dict(), **({"terms": chunk_terms} if format_version == 5 else {})}
+        for chunk, chunk_terms in zip(live.chunks, terms, strict=True)
+    ]
     (generation / store.CHUNKS).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    (generation / store.LEXICAL).unlink()
-    (generation / store.LEXICAL_TERMS).unlink()
-    manifest = {k: v for k, v in live.manifest.items() if k != integrity.SEAL} | {"format": 5}
+    for name in (store.CHUNK_COLUMNS, store.CHUNK_NAMES, store.CHUNK_TEXTS):
+        (generation / name).unlink()
+    if format_version == 5:
+        (generation / store.LEXICAL).unlink()
+        (generation / store.LEXICAL_TERMS).unlink()
+    manifest = {k: v for k, v in live.manifest.items() if k != integrity.SEAL} | {"format": format_version}
     manifest["files"] = integrity.file_entries(generation, exclude=store.MANIFEST)
     (generation / store.MANIFEST).write_text(json.dumps(integrity.seal(manifest), ensure_ascii=False))
 
 
-def test_an_index_of_format_5_still_answers_and_a_rebuild_reuses_it(built):
+@pytest.mark.parametrize("format_version", store.LEGACY_FORMATS)
+def test_an_index_of_an_older_format_still_answers_and_is_rebuilt_reusing_it(built, format_version):
     data, index_dir, _ = built
     first = build_index(data, index_dir, embedder())
-    before = Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?")
-    rewrite_as_format_5(first.generation)
-    assert store.load(index_dir).manifest["format"] == 5
-    assert Library.open(data, index_dir, embedder()).answer("Why was the ambassador recalled?") == before
+    question = "Why was the ambassador recalled?"
+    before = Library.open(data, index_dir, embedder()).answer(question)
+    rewrite_in_older_format(first.generation, format_version)
+    assert store.load(index_dir).manifest["format"] == format_version
+    assert store.load(index_dir).chunks == store.load(index_dir).chunks[:]  # every row reads back
+    assert Library.open(data, index_dir, embedder(), rebuild_if_outdated=False).outdated() == ["format"]
+    assert Library.open(data, index_dir, embedder(), rebuild_if_outdated=False).answer(question) == before
     again = build_index(data, index_dir, embedder())
     assert again.reused_vectors == first.chunks and store.load(index_dir).manifest["format"] == store.FORMAT_VERSION
+    assert Library.open(data, index_dir, embedder()).answer(question) == before
 
 
 def test_a_rebuild_after_the_term_recipe_changed_encodes_everything_again(built, monkeypatch):
@@ -233,7 +245,7 @@ def test_loading_leaves_the_cycle_collector_as_it_found_it(built):
     assert gc.isenabled()
     store.load(index_dir)
     assert gc.isenabled()
-    (index_dir / "current" / "chunks.jsonl").write_text("{not json", encoding="utf-8")
+    (index_dir / "current" / store.CHUNK_NAMES).write_text("{not json", encoding="utf-8")
     with pytest.raises(store.IndexCorrupt):
         store.load(index_dir)
     assert gc.isenabled()

@@ -7,6 +7,7 @@ unchanged sentences on a rebuild). Each distinct sentence is stored once; a wind
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,7 +47,7 @@ class SentenceVectors:
             np.concatenate([self.rows, added.rows + len(self.vectors)]),
         )
 
-    def by_text(self, windows: list[Chunk]) -> dict[str, np.ndarray]:
+    def by_text(self, windows: Sequence[Chunk]) -> dict[str, np.ndarray]:
         """Each sentence's vector by its text, to reuse on a rebuild; windows must be the ones indexed."""
         if len(windows) != len(self):
             return {}

@@ -36,6 +36,7 @@ def boilerplate(chunks: Sequence[Chunk], documents: Sequence[dict]) -> np.ndarra
     return np.array([any(name in normal(c.text) for name in names.get(c.doc, ())) for c in chunks], dtype=bool)
 
 
-def prior(chunks: Sequence[Chunk], documents: Sequence[dict], penalty: float = BOILERPLATE_PENALTY) -> np.ndarray:
-    """A score offset per chunk: minus `penalty` for boilerplate, zero elsewhere."""
-    return np.where(boilerplate(chunks, documents), -penalty, 0.0).astype(np.float32)
+def prior(boilerplate_rows: np.ndarray, penalty: float = BOILERPLATE_PENALTY) -> np.ndarray:
+    """A score offset per chunk: minus `penalty` for boilerplate (found when the index is built,
+    chunk_table.py), zero elsewhere."""
+    return np.where(boilerplate_rows, -penalty, 0.0).astype(np.float32)

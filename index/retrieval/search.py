@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import Protocol
 
 import numpy as np
@@ -23,6 +23,7 @@ from citebot.index.retrieval.translation import QueryTranslator
 from citebot.index.storage.store import StoredIndex
 
 RERANK_CANDIDATES = 10
+PARAGRAPHS_CACHED = 4096  # short paragraphs rebuilt from their windows, kept for the next questions
 MAX_PARAGRAPH_EXCERPT_CHARS = 360
 
 
@@ -65,13 +66,10 @@ class Searcher:
         appended = stored.chunks[start:]
         self.document_rows: dict[str, np.ndarray] = {
             **(earlier.document_rows if earlier is not None else {}),
-            **{doc: rows + start for doc, rows in rows_by_document(appended).items()},
+            **{doc: rows + start for doc, rows in appended.document_rows().items()},
         }
         self.lexical = stored.lexical
-        self.paragraphs: dict[tuple[str, int], Chunk] = {
-            **(earlier.paragraphs if earlier is not None else {}),
-            **short_paragraphs(appended),
-        }
+        self.short_paragraph = lru_cache(maxsize=PARAGRAPHS_CACHED)(self._short_paragraph)
         self.translator = QueryTranslator(stored.translation)
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
         earlier_prior = earlier.hybrid.prior if earlier is not None else np.zeros(0, np.float32)
@@ -80,7 +78,7 @@ class Searcher:
             lexical=self.lexical,
             sparse=stored.sparse,
             postings=stored.sparse_postings,
-            prior=np.concatenate([earlier_prior, prior(appended, stored.manifest.get("documents", []))]),
+            prior=np.concatenate([earlier_prior, prior(appended.boilerplate)]),
             exact_up_to=exact_up_to,
         )
 
@@ -158,9 +156,15 @@ class Searcher:
         return self.stored.sentences.of(window.id)
 
     def excerpt_of(self, window: Chunk) -> Chunk:
-        """What a matching window is shown as: its whole paragraph when that is short, else itself."""
-        paragraph = self.paragraphs.get((window.doc, window.paragraph))
+        """What a matching window of this index is shown as: its whole paragraph when that is short,
+        else itself."""
+        paragraph = self.short_paragraph(window.id)
         return replace(paragraph, id=window.id) if paragraph else window
+
+    def _short_paragraph(self, row: int) -> Chunk | None:
+        """Row's paragraph, rebuilt verbatim from its windows, if it is short."""
+        windows = [self.chunks[r] for r in self.chunks.paragraph_rows(row)]
+        return next(iter(short_paragraphs(windows).values()), None)
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None
@@ -177,14 +181,6 @@ class Searcher:
         if side_by_side := getattr(self.embedder, "embed_question", None):
             return side_by_side(texts, [question])
         return self.embedder.embed_queries(texts), sparse_rows(self.embedder, [question])
-
-
-def rows_by_document(chunks: list[Chunk]) -> dict[str, np.ndarray]:
-    """Each document's chunk rows, so a question limited to one document never scans the others."""
-    rows: dict[str, list[int]] = {}
-    for row, chunk in enumerate(chunks):
-        rows.setdefault(chunk.doc, []).append(row)
-    return {doc: np.array(found, dtype=np.int64) for doc, found in rows.items()}
 
 
 MAX_MERGED_SENTENCES = 3

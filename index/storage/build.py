@@ -37,8 +37,10 @@ def recipe() -> dict[str, object]:
 
 
 def outdated(manifest: dict) -> list[str]:
-    """The parts of the recipe that a generation was built with differently from this code."""
-    return [part for part, version in recipe().items() if manifest.get(part) != version]
+    """The parts of the recipe that a generation was built with differently from this code, and
+    "format" when its files are of an older format (still read, but slower or larger)."""
+    parts = [part for part, version in recipe().items() if manifest.get(part) != version]
+    return parts + (["format"] if manifest.get("format") != store.FORMAT_VERSION else [])
 
 
 # progress(stage, done, total): "reading" (documents), "embedding" (chunks), "swapping" (0, 0).

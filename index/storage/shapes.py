@@ -9,10 +9,13 @@ from __future__ import annotations
 import base64
 import io
 import json
+import mmap
+from itertools import pairwise
 
 import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
+from citebot.index.corpus.chunk_table import ChunkTable, Texts
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.lexical import LexicalIndex, RepeatedTerm
 from citebot.index.retrieval.sparse import PAD, SparsePostings, SparseRows, stored_terms
@@ -119,6 +122,74 @@ def _chunk_problem(row: dict, number: int) -> str | None:
     if row["id"] != number:
         return f"id {row['id']} out of order"
     return None
+
+
+CHUNK_COLUMNS = {
+    "doc": np.int32,
+    "section": np.int32,
+    "paragraph": np.int32,
+    "first_sentence": np.int32,
+    "sentences": np.int32,
+    "boilerplate": np.bool_,
+    "text_starts": np.int64,
+}
+CHECKED_TEXT_BYTES = 1 << 24  # texts are decoded this much at a time to prove they are UTF-8
+
+
+def chunk_table(columns_blob: bytes, names_blob: bytes, texts: bytes | mmap.mmap, expected: int) -> ChunkTable:
+    """Chunk columns (format 7): one value a chunk in each, names of documents and sections within
+    their tables, text spans ascending over the whole texts file, each text valid UTF-8."""
+    names = json.loads(names_blob.decode("utf-8"))
+    _require(isinstance(names, dict) and sorted(names) == ["documents", "sections"], "chunk_names.json malformed")
+    documents, sections = names["documents"], names["sections"]
+    _require(
+        isinstance(documents, list) and all(_is_text_list(d) and len(d) == 3 for d in documents),
+        "chunk_names.json documents are not (id, title, byline) triples",
+    )
+    _require(_is_text_list(sections), "chunk_names.json sections are not texts")
+    with np.load(io.BytesIO(columns_blob), allow_pickle=False) as stored:
+        _require(sorted(stored.files) == sorted(CHUNK_COLUMNS), f"chunk_columns.npz holds {sorted(stored.files)}")
+        columns = {name: stored[name] for name in CHUNK_COLUMNS}
+    for name, dtype in CHUNK_COLUMNS.items():
+        length = expected + 1 if name == "text_starts" else expected
+        column = columns[name]
+        _require(
+            column.dtype == dtype and column.shape == (length,), f"chunk {name} column is {column.dtype} {column.shape}"
+        )
+    for name, table in (("doc", documents), ("section", sections)):
+        _require(
+            not expected or 0 <= int(columns[name].min()) <= int(columns[name].max()) < len(table),
+            f"chunk {name} numbers outside their table",
+        )
+    _require(
+        bool((columns["sentences"] >= 1).all()) and bool((columns["first_sentence"] >= 0).all()),
+        "chunk sentence counts",
+    )
+    starts = columns.pop("text_starts")
+    _require(starts[0] == 0 and starts[-1] == len(texts) and bool((np.diff(starts) >= 0).all()), "chunk text spans")
+    _utf8_texts(texts, starts)
+    if isinstance(texts, mmap.mmap):
+        texts.madvise(mmap.MADV_DONTNEED)  # the check read every page; the collection needs only those cited
+    return ChunkTable(
+        documents=tuple(tuple(d) for d in documents),
+        sections=tuple(sections),
+        **columns,
+        texts=Texts((texts,), starts, (0,)),
+    )
+
+
+def _utf8_texts(texts: bytes | mmap.mmap, starts: np.ndarray) -> None:
+    """Every text decodes as UTF-8 by itself: the whole file does, and no text starts inside a character."""
+    data = np.frombuffer(texts, dtype=np.uint8) if len(texts) else np.zeros(0, np.uint8)
+    begins = starts[:-1][np.diff(starts) > 0]
+    _require(not bool(((data[begins] & 0xC0) == 0x80).any()), "a chunk text starts inside a character")
+    total = len(data)
+    cuts = np.unique(np.append(starts[np.searchsorted(starts, np.arange(0, total, CHECKED_TEXT_BYTES))], total))
+    for begin, end in pairwise(cuts):  # each piece begins and ends at a text's start
+        try:
+            data[begin:end].tobytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ShapeError(f"chunk texts are not UTF-8 ({exc.reason})") from exc
 
 
 LEXICAL_PARTS = {"ids": np.int32, "rows": np.int32, "counts": np.uint8, "lengths": np.float32}

@@ -3,7 +3,10 @@
 Layout of an index directory:
 
     generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
-    generations/<id>/chunks.jsonl    one chunk a line, in vector order
+    generations/<id>/chunk_columns.npz  each chunk's document, section, paragraph, sentences and
+                                     text span, in vector order, as columns (chunk_table.py)
+    generations/<id>/chunk_names.json  the documents and sections those columns refer to by number
+    generations/<id>/chunk_texts.txt  the chunks' texts, UTF-8, end to end; memory-mapped on load
     generations/<id>/lexical.npz     BM25 postings per language field: term ids, rows and counts in
                                      posting order, and each chunk's length (lexical.py)
     generations/<id>/lexical_terms.json  each field's vocabulary, in term-id order
@@ -39,8 +42,8 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,6 +51,7 @@ import faiss
 import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
+from citebot.index.corpus.chunk_table import ChunkTable
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
@@ -55,12 +59,19 @@ from citebot.index.storage import integrity, shapes
 
 # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
 # 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
-# arrays rather than each chunk's terms in chunks.jsonl (loading 100,000 chunks built them again)
-FORMAT_VERSION = 6
-LEGACY_FORMAT = 5  # still read (terms in chunks.jsonl, postings built on load) and rewritten as 6 by a rebuild
+# arrays rather than each chunk's terms in chunks.jsonl (loading 100,000 chunks built them again);
+# 7: chunks as columns and a memory-mapped texts file rather than chunks.jsonl (a million chunks as
+# Python objects held 900 MB)
+FORMAT_VERSION = 7
+# Still read, and rewritten as FORMAT_VERSION by the rebuild an older format asks for (build.outdated):
+# 6 (chunks.jsonl) and 5 (chunks.jsonl with each chunk's terms, BM25 postings built on load).
+LEGACY_FORMATS = (6, 5)
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
-CHUNKS = "chunks.jsonl"
+CHUNK_COLUMNS = "chunk_columns.npz"
+CHUNK_NAMES = "chunk_names.json"
+CHUNK_TEXTS = "chunk_texts.txt"
+CHUNKS = "chunks.jsonl"  # formats 5 and 6
 BACKGROUND = "background.npy"
 SPARSE = "sparse.npz"
 SPARSE_POSTINGS = "sparse_postings.npz"
@@ -75,7 +86,9 @@ EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
 PROBED_LISTS = 32
 REQUIRED_FILES = (
     VECTORS,
-    CHUNKS,
+    CHUNK_COLUMNS,
+    CHUNK_NAMES,
+    CHUNK_TEXTS,
     LEXICAL,
     LEXICAL_TERMS,
     BACKGROUND,
@@ -126,7 +139,7 @@ class IndexCorrupt(RuntimeError):
 class StoredIndex:
     manifest: dict
     vectors: faiss.Index
-    chunks: list[Chunk]
+    chunks: ChunkTable
     lexical: LexicalIndex
     background: np.ndarray
     sparse: SparseRows
@@ -143,7 +156,7 @@ class Contents:
 
     manifest: dict  # how it was made and what it holds (the store adds format, counts and checksums)
     vectors: np.ndarray
-    chunks: list[Chunk]
+    chunks: Sequence[Chunk]
     terms: list[dict[str, list[str]]] | LexicalIndex  # each chunk's lexical terms, or the index made of them
     background: np.ndarray
     sparse: SparseRows
@@ -217,9 +230,7 @@ def write_files(target: Path, contents: Contents) -> str:
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     width = stored_terms(len(chunks))
     write_sparse(target, sparse.compact(width), background_sparse.compact(width), int(manifest.get("sparse_dim", 0)))
-    with open(target / CHUNKS, "w", encoding="utf-8") as out:
-        for chunk in chunks:
-            out.write(json.dumps(chunk.as_dict(), ensure_ascii=False) + "\n")
+    write_chunks(target, ChunkTable.of(chunks, manifest.get("documents", [])))
     write_lexical(target, lexical)
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
@@ -240,6 +251,15 @@ def write_files(target: Path, contents: Contents) -> str:
     _write_synced(target / MANIFEST, json.dumps(full_manifest, ensure_ascii=False, indent=2))
     _fsync_dir(target)
     return str(full_manifest[SEAL])
+
+
+def write_chunks(target: Path, table: ChunkTable) -> None:
+    (target / CHUNK_NAMES).write_text(json.dumps(table.names(), ensure_ascii=False), encoding="utf-8")
+    with open(target / CHUNK_COLUMNS, "wb") as out:
+        np.savez(out, **table.columns())  # type: ignore[arg-type]  # numpy's stubs miss savez(file, **arrays)
+    with open(target / CHUNK_TEXTS, "wb") as out:
+        for span in table.texts.buffer_spans():
+            out.write(span)
 
 
 def write_lexical(target: Path, lexical: LexicalIndex) -> None:
@@ -410,7 +430,7 @@ def combined(base: StoredIndex, part: StoredIndex, copy: bool = True) -> StoredI
     return StoredIndex(
         manifest=manifest,
         vectors=vectors,
-        chunks=[*base.chunks, *(replace(chunk, id=chunk.id + offset) for chunk in part.chunks)],
+        chunks=base.chunks.concatenated(part.chunks),
         lexical=base.lexical.extended(part.lexical, offset, added),
         background=part.background,
         sparse=sparse,
@@ -425,21 +445,15 @@ def combined(base: StoredIndex, part: StoredIndex, copy: bool = True) -> StoredI
 def load_part(path: Path) -> StoredIndex:
     """One generation's own files (without its added part), verified and checked for shape."""
     manifest_blob = (path / MANIFEST).read_bytes()
-    manifest = shapes.manifest(manifest_blob, (FORMAT_VERSION, LEGACY_FORMAT))
+    manifest = shapes.manifest(manifest_blob, (FORMAT_VERSION, *LEGACY_FORMATS))
     integrity.check_seal(manifest)
-    legacy = manifest["format"] == LEGACY_FORMAT
-    required = tuple(name for name in REQUIRED_FILES if not (legacy and name in (LEXICAL, LEXICAL_TERMS)))
-    blobs = integrity.read_verified(path, manifest.get("files"), required)
+    files = manifest.get("files")
+    blobs = integrity.read_verified(path, files, required_files(manifest["format"]), mapped=(CHUNK_TEXTS,))
     dimension, count = manifest["dimension"], manifest["chunks"]
     passages = len(manifest.get("background_passages", []))
     vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
     shapes.vectors(vectors, dimension, count)
-    if legacy:
-        chunks, terms = shapes.chunk_rows_with_terms(blobs[CHUNKS], count)
-        lexical = LexicalIndex(terms)
-    else:
-        chunks = shapes.chunk_rows(blobs[CHUNKS], count)
-        lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
+    chunks, lexical = _chunks_and_lexical(path, manifest, blobs, count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
     sparse_dim = manifest.get("sparse_dim", 0)
     sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
@@ -459,6 +473,28 @@ def load_part(path: Path) -> StoredIndex:
         sentences=sentences,
         sparse_postings=sparse_postings,
     )
+
+
+def required_files(format_version: int) -> tuple[str, ...]:
+    if format_version == FORMAT_VERSION:
+        return REQUIRED_FILES
+    chunk_files = (CHUNK_COLUMNS, CHUNK_NAMES, CHUNK_TEXTS)
+    lexical_files = (LEXICAL, LEXICAL_TERMS) if format_version == 5 else ()
+    return (CHUNKS, *(name for name in REQUIRED_FILES if name not in chunk_files + lexical_files))
+
+
+def _chunks_and_lexical(
+    path: Path, manifest: dict, blobs: dict[str, bytes], count: int
+) -> tuple[ChunkTable, LexicalIndex]:
+    documents = manifest.get("documents", [])
+    if manifest["format"] == 5:
+        rows, terms = shapes.chunk_rows_with_terms(blobs[CHUNKS], count)
+        return ChunkTable.of(rows, documents), LexicalIndex(terms)
+    lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
+    if manifest["format"] == 6:
+        return ChunkTable.of(shapes.chunk_rows(blobs[CHUNKS], count), documents), lexical
+    texts = integrity.map_verified(path, manifest["files"], CHUNK_TEXTS)
+    return shapes.chunk_table(blobs[CHUNK_COLUMNS], blobs[CHUNK_NAMES], texts, count), lexical
 
 
 def _write_synced(path: Path, text: str) -> None:
