@@ -178,8 +178,9 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     """A generation of `size` chunks in the real on-disk format, written into `target` and made live
     there: the article's chunks repeated, with their lexical terms (a third of each copy's words take
     one of VARIANTS forms, so the vocabulary grows as a real collection's does, to a few hundred
-    thousand words a field), random unit vectors, the article's latent terms and sentence vectors.
-    What `citebot bench` times loading and appending on, where the real path parses every chunk."""
+    thousand words a field), random unit vectors, the article's latent terms, and its sentence vectors
+    (each copy its own rows, as distinct sentences would have). What `citebot bench` times loading and
+    appending on."""
     rng = np.random.default_rng(seed)
     copies = -(-size // len(stored.chunks))
     chunks = replicated_chunks(stored.chunks, copies, size)
@@ -189,8 +190,12 @@ def replicate_generation(stored: store.StoredIndex, target: Path, size: int, see
     )
     per_window = np.tile(np.diff(stored.sentences.offsets), copies)[:size]
     offsets = np.concatenate([[0], np.cumsum(per_window)]).astype(np.int64)
+    distinct = len(stored.sentences.vectors)  # each copy's sentences are its own rows, as in a real collection
+    copy_of_row = np.repeat(np.arange(copies, dtype=np.int64), len(stored.sentences.rows))
     sentences = SentenceVectors(
-        stored.sentences.vectors, offsets, np.tile(stored.sentences.rows, copies)[: offsets[-1]]
+        np.tile(np.asarray(stored.sentences.vectors), (copies, 1)),
+        offsets,
+        (np.tile(stored.sentences.rows, copies) + copy_of_row * distinct)[: offsets[-1]],
     )
     written_by_store = ("format", "dimension", "chunks", "dense_index", "files", integrity.SEAL)
     kept = {k: v for k, v in stored.manifest.items() if k not in written_by_store}

@@ -1,5 +1,7 @@
 """BM25 as the textbook defines it, whatever the documents: the numpy postings must agree with it."""
 
+import io
+import json
 import math
 from collections import Counter
 
@@ -8,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citebot.index.retrieval.lexical import BM25, K1, B, LexicalIndex
+from citebot.index.storage import shapes
 
 words = st.sampled_from(["蒙古", "大使", "召回", "a", "b", "Ö", "", "x y"])
 documents = st.lists(st.lists(words, max_size=12), max_size=30)
@@ -65,14 +68,27 @@ def test_postings_do_not_depend_on_the_order_triples_come_in(documents, random):
 fields = st.lists(st.dictionaries(st.sampled_from(["zh", "en", "ko"]), st.lists(words, max_size=8)), max_size=20)
 
 
+def stored_and_read(vocabularies: dict, arrays: dict, size: int, packed: bool) -> LexicalIndex:
+    """Through the files a generation holds: lexical.npz and lexical_terms.json, shape-checked."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return shapes.lexical(buffer.getvalue(), json.dumps(vocabularies).encode(), size, packed=packed)
+
+
 @given(fields, st.lists(words, max_size=4))
 def test_stored_postings_read_back_as_the_same_index(chunks, query):
-    # What a generation stores (store.py) and what a rebuild reuses for unchanged chunks (build.py).
+    # What a generation stores (store.py; format 6 as triples) and what a rebuild reuses for unchanged
+    # chunks (build.py).
     index = LexicalIndex(chunks)
-    again = LexicalIndex.from_arrays(*index.arrays())
     asked = {"zh": query, "en": query, "ko": query}
-    np.testing.assert_array_equal(again.scores(asked, len(chunks)), index.scores(asked, len(chunks)))
-    bags = again.terms_by_chunk(len(chunks))
-    assert [{f: Counter(t) for f, t in b.items()} for b in bags] == [
-        {f: Counter(t) for f, t in c.items() if t} for c in chunks
-    ]
+    for again in (
+        stored_and_read(*index.arrays(), len(chunks), packed=True),
+        stored_and_read(*index.triples(), len(chunks), packed=False),
+    ):
+        np.testing.assert_array_equal(again.scores(asked, len(chunks)), index.scores(asked, len(chunks)))
+        found, expected = again.candidates(asked, 5), index.candidates(asked, 5)
+        assert sorted(found.tolist()) == sorted(expected.tolist())
+        bags = again.terms_by_chunk(len(chunks))
+        assert [{f: Counter(t) for f, t in b.items()} for b in bags] == [
+            {f: Counter(t) for f, t in c.items() if t} for c in chunks
+        ]

@@ -78,15 +78,33 @@ def rewrite_lexical(generation: Path, change) -> None:
 
 def lexical_row_out_of_range(generation: Path) -> None:
     def change(arrays):
-        arrays["zh_rows"][-1] = 10_000
+        arrays["zh_low"][-1] = 10_000  # the collection has a few dozen chunks
 
     rewrite_lexical(generation, change)
 
 
 def lexical_postings_out_of_order(generation: Path) -> None:
     def change(arrays):
-        for part in ("zh_ids", "zh_rows", "zh_counts"):
-            arrays[part] = arrays[part][::-1].copy()
+        run = np.flatnonzero(np.diff(arrays["zh_starts"].astype(np.int64)) >= 2)[0]  # a term in two chunks or more
+        first = int(arrays["zh_starts"][run])
+        arrays["zh_low"][[first, first + 1]] = arrays["zh_low"][[first + 1, first]]
+
+    rewrite_lexical(generation, change)
+
+
+def lexical_head_row_out_of_range(generation: Path) -> None:
+    def change(arrays):
+        arrays["zh_head_rows"] = np.array([10_000], dtype=np.int32)
+        arrays["zh_head_counts"] = np.array([1], dtype=np.uint8)
+        arrays["zh_head_terms"] = np.array([0], dtype=np.int64)
+        arrays["zh_head_offsets"] = np.array([0, 1], dtype=np.int64)
+
+    rewrite_lexical(generation, change)
+
+
+def lexical_runs_do_not_cover_the_postings(generation: Path) -> None:
+    def change(arrays):
+        arrays["zh_starts"][-1] -= 1
 
     rewrite_lexical(generation, change)
 
@@ -174,6 +192,8 @@ DAMAGE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
+    lexical_head_row_out_of_range,
+    lexical_runs_do_not_cover_the_postings,
     chunk_text_spans_out_of_order,
     chunk_text_starts_inside_a_character,
     chunk_texts_not_utf8,
@@ -191,6 +211,8 @@ RESEALABLE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
+    lexical_head_row_out_of_range,
+    lexical_runs_do_not_cover_the_postings,
     chunk_text_spans_out_of_order,
     chunk_text_starts_inside_a_character,
     chunk_texts_not_utf8,

@@ -158,8 +158,8 @@ def test_an_index_of_an_older_format_is_reported_and_rebuilt(built):
 
 
 def rewrite_in_older_format(generation, format_version: int) -> None:
-    """A generation as citebot wrote it in format 6 (chunks.jsonl) or 5 (also each chunk's terms in
-    it, and no lexical files)."""
+    """A generation as citebot wrote it in format 6 (chunks.jsonl, BM25 postings as triples) or 5
+    (each chunk's terms in chunks.jsonl, and no lexical files)."""
     from citebot.index.storage import integrity
 
     live = store.load(generation.parent.parent)
@@ -174,6 +174,10 @@ def rewrite_in_older_format(generation, format_version: int) -> None:
     if format_version == 5:
         (generation / store.LEXICAL).unlink()
         (generation / store.LEXICAL_TERMS).unlink()
+    else:  # into a new file: the loaded index reads the old one in place
+        with open(generation / "lexical.new", "wb") as out:
+            np.savez(out, **live.lexical.triples()[1])
+        (generation / "lexical.new").replace(generation / store.LEXICAL)
     manifest = {k: v for k, v in live.manifest.items() if k != integrity.SEAL} | {"format": format_version}
     manifest["files"] = integrity.file_entries(generation, exclude=store.MANIFEST)
     (generation / store.MANIFEST).write_text(json.dumps(integrity.seal(manifest), ensure_ascii=False))

@@ -22,9 +22,36 @@ def window_sentences(text: str) -> list[str]:
     return [s.strip() for s in split_sentences(text) if s.strip()]
 
 
+class RowBlocks:
+    """Blocks of rows read as one matrix without copying them together: a generation's memory-mapped
+    sentence vectors, then those of documents appended in memory."""
+
+    def __init__(self, blocks: Sequence[np.ndarray | RowBlocks]) -> None:
+        self.blocks: tuple[np.ndarray, ...] = tuple(
+            b for block in blocks for b in (block.blocks if isinstance(block, RowBlocks) else [block])
+        )
+        self.bounds = np.cumsum([0, *map(len, self.blocks)])
+        self.shape = (int(self.bounds[-1]), self.blocks[0].shape[1])
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: np.ndarray | int) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        block_of = np.searchsorted(self.bounds, rows, side="right") - 1
+        found = np.empty((*rows.shape, self.shape[1]), dtype=np.float32)
+        for block in np.unique(block_of):
+            within = block_of == block
+            found[within] = self.blocks[block][rows[within] - self.bounds[block]]
+        return found
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        return np.vstack(self.blocks).astype(dtype or np.float32)
+
+
 @dataclass(frozen=True)
 class SentenceVectors:
-    vectors: np.ndarray  # (distinct sentences, dimension) float32, unit rows
+    vectors: np.ndarray | RowBlocks  # (distinct sentences, dimension) float32, unit rows
     offsets: np.ndarray  # (windows + 1,) int64: window i's sentences are rows[offsets[i]:offsets[i + 1]]
     rows: np.ndarray  # int64 rows of `vectors`, window after window
 
@@ -42,7 +69,7 @@ class SentenceVectors:
     def concatenated(self, added: SentenceVectors) -> SentenceVectors:
         """These windows' sentences, then those of appended windows."""
         return SentenceVectors(
-            np.vstack([self.vectors, added.vectors]),
+            RowBlocks([self.vectors, added.vectors]),
             np.concatenate([self.offsets, added.offsets[1:] + self.offsets[-1]]),
             np.concatenate([self.rows, added.rows + len(self.vectors)]),
         )

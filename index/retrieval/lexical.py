@@ -20,6 +20,7 @@ K1 = 1.2
 B = 0.75
 HEAD_POSTINGS = 1024  # rows per term, heaviest first, that candidates are taken from
 BLOCK_BITS = 16  # posting rows are stored as offsets within blocks of 65,536 chunks
+PACKED_PARTS = ("low", "starts", "counts", "lengths", "head_terms", "head_offsets", "head_rows", "head_counts")
 
 
 def _ascending(ids: np.ndarray, rows: np.ndarray) -> bool:
@@ -44,6 +45,14 @@ class PackedRows:
         keys = ids.astype(np.int64) * self.blocks + (rows.astype(np.int64) >> BLOCK_BITS)
         starts = np.searchsorted(keys, np.arange(terms * self.blocks + 1))
         self.starts = starts.astype(np.uint32 if len(rows) < 2**32 else np.int64)
+
+    @classmethod
+    def from_parts(cls, low: np.ndarray, starts: np.ndarray, size: int) -> PackedRows:
+        """Postings as stored (`low` and `starts` of a collection of `size` chunks), used in place."""
+        packed = object.__new__(cls)
+        packed.blocks = ((max(size, 1) - 1) >> BLOCK_BITS) + 1
+        packed.low, packed.starts = low, starts
+        return packed
 
     def span(self, term: int) -> tuple[int, int]:
         """Where the term's postings lie in the posting arrays."""
@@ -327,8 +336,42 @@ class LexicalIndex:
         self.fields = fields
 
     def arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
-        """What is stored (store.py): each field's vocabulary in id order, and its postings as
-        `{field}_ids`, `{field}_rows`, `{field}_counts` in posting order and `{field}_lengths` per chunk."""
+        """What is stored (store.py): each field's vocabulary in id order, and its postings as they are
+        held, so loading reads them in place: `{field}_low` and `{field}_starts` (PackedRows),
+        `{field}_counts` in posting order, `{field}_lengths` per chunk, and the heads of long postings
+        (`{field}_head_terms`, `_head_offsets`, `_head_rows`, `_head_counts`)."""
+        vocabularies: dict[str, list[str]] = {}
+        arrays: dict[str, np.ndarray] = {}
+        for name, bm25 in sorted(self.fields.items()):
+            vocabularies[name] = bm25.terms()
+            arrays |= {
+                f"{name}_low": bm25.rows.low,
+                f"{name}_starts": bm25.rows.starts,
+                f"{name}_counts": bm25.counts,
+                f"{name}_lengths": bm25.lengths,
+                f"{name}_head_terms": bm25.heads.terms.astype(np.int64),
+                f"{name}_head_offsets": bm25.heads.offsets.astype(np.int64),
+                f"{name}_head_rows": bm25.heads.rows.astype(np.int32),
+                f"{name}_head_counts": bm25.heads.counts.astype(np.uint8),
+            }
+        return vocabularies, arrays
+
+    @classmethod
+    def from_packed(cls, vocabularies: dict[str, list[str]], arrays: dict[str, np.ndarray], size: int) -> LexicalIndex:
+        """The index `arrays()` describes, its arrays used in place (checked by shapes.lexical first)."""
+        fields = {}
+        for name, terms in vocabularies.items():
+            vocabulary = dict(zip(terms, range(len(terms)), strict=True))
+            if len(vocabulary) < len(terms):
+                raise RepeatedTerm(name)
+            part = {key: arrays[f"{name}_{key}"] for key in PACKED_PARTS}
+            heads = HeadPostings(part["head_terms"], part["head_offsets"], part["head_rows"], part["head_counts"])
+            rows = PackedRows.from_parts(part["low"], part["starts"], size)
+            fields[name] = BM25(vocabulary, rows, part["counts"], part["lengths"], heads)
+        return cls(fields=fields)
+
+    def triples(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+        """Each field's vocabulary and its postings as (term id, row, count) triples, as format 6 stored them."""
         vocabularies: dict[str, list[str]] = {}
         arrays: dict[str, np.ndarray] = {}
         for name, bm25 in sorted(self.fields.items()):
@@ -344,7 +387,7 @@ class LexicalIndex:
 
     @classmethod
     def from_arrays(cls, vocabularies: dict[str, list[str]], arrays: dict[str, np.ndarray]) -> LexicalIndex:
-        """The index `arrays()` describes (checked by shapes.lexical before it gets here)."""
+        """The index `triples()` describes (format 6; checked by shapes.lexical before it gets here)."""
         fields = {}
         for name, terms in vocabularies.items():
             vocabulary = dict(zip(terms, range(len(terms)), strict=True))

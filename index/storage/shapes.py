@@ -10,14 +10,16 @@ import base64
 import io
 import json
 import mmap
+import zipfile
 from itertools import pairwise
+from typing import IO, cast
 
 import numpy as np
 
 from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunk_table import ChunkTable, Texts
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.retrieval.lexical import LexicalIndex, RepeatedTerm
+from citebot.index.retrieval.lexical import BLOCK_BITS, LexicalIndex, RepeatedTerm
 from citebot.index.retrieval.sparse import PAD, SparsePostings, SparseRows, stored_terms
 
 _CHUNK_TYPES = {name: field.type for name, field in Chunk.__dataclass_fields__.items()}
@@ -192,24 +194,44 @@ def _utf8_texts(texts: bytes | mmap.mmap, starts: np.ndarray) -> None:
             raise ShapeError(f"chunk texts are not UTF-8 ({exc.reason})") from exc
 
 
-LEXICAL_PARTS = {"ids": np.int32, "rows": np.int32, "counts": np.uint8, "lengths": np.float32}
+LEXICAL_PARTS = {"ids": np.int32, "rows": np.int32, "counts": np.uint8, "lengths": np.float32}  # format 6
+PACKED_LEXICAL = {
+    "low": (np.uint16,),
+    "starts": (np.uint32, np.int64),
+    "counts": (np.uint8,),
+    "lengths": (np.float32,),
+    "head_terms": (np.int64,),
+    "head_offsets": (np.int64,),
+    "head_rows": (np.int32,),
+    "head_counts": (np.uint8,),
+}
+CHECKED_POSTINGS = 1 << 24  # postings compared at a time (bounds the check's temporary arrays)
 
 
-def lexical(arrays_blob: bytes, terms_blob: bytes, chunks: int) -> LexicalIndex:
-    """BM25 postings per field: ids and rows within the vocabulary and the chunks, strictly ascending
-    by (term, row) as BM25 reads them without sorting, counts of at least one."""
+def lexical(arrays_file: bytes | mmap.mmap, terms_blob: bytes, chunks: int, packed: bool = True) -> LexicalIndex:
+    """BM25 postings per field, read in place: runs of rows within the chunks, strictly ascending as
+    BM25 reads them without sorting, counts of at least one, heads within the vocabulary and chunks.
+    `packed=False`: format 6, (term id, row, count) triples."""
     vocabularies = json.loads(terms_blob.decode("utf-8"))
     _require(
         isinstance(vocabularies, dict) and all(_is_text_list(v) for v in vocabularies.values()),
         "lexical_terms.json is not a list of terms per field",
     )
-    with np.load(io.BytesIO(arrays_blob), allow_pickle=False) as stored:
-        wanted = sorted(f"{name}_{part}" for name in vocabularies for part in LEXICAL_PARTS)
-        _require(sorted(stored.files) == wanted, f"lexical.npz holds {sorted(stored.files)}")
-        arrays = {key: stored[key] for key in wanted}
+    parts = PACKED_LEXICAL if packed else LEXICAL_PARTS
+    arrays = npz_arrays(arrays_file)
+    wanted = sorted(f"{name}_{part}" for name in vocabularies for part in parts)
+    _require(sorted(arrays) == wanted, f"lexical.npz holds {sorted(arrays)}")
     for name, terms in vocabularies.items():
-        _lexical_field(name, len(terms), chunks, *(arrays[f"{name}_{part}"] for part in LEXICAL_PARTS))
+        field = {part: arrays[f"{name}_{part}"] for part in parts}
+        if packed:
+            _packed_field(name, len(terms), chunks, field)
+        else:
+            _lexical_field(name, len(terms), chunks, *field.values())
+    if isinstance(arrays_file, mmap.mmap):
+        arrays_file.madvise(mmap.MADV_DONTNEED)  # the checks read every page; a question reads its terms'
     try:
+        if packed:
+            return LexicalIndex.from_packed(vocabularies, arrays, chunks)
         return LexicalIndex.from_arrays(vocabularies, arrays)
     except RepeatedTerm as exc:
         raise ShapeError(f"lexical field {exc} repeats a term") from exc
@@ -230,6 +252,86 @@ def _lexical_field(
         ascending = (step > 0) | ((step == 0) & (np.diff(rows.astype(np.int64)) > 0))
         _require(bool(ascending.all()), f"lexical {name} postings are not in (term, row) order")
     _require(bool(np.isfinite(lengths).all()) and bool((lengths >= 0).all()), f"lexical {name} lengths malformed")
+
+
+def _packed_field(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> None:
+    for part, array in field.items():
+        _require(array.dtype in PACKED_LEXICAL[part] and array.ndim == 1, f"lexical {name} {part} are {array.dtype}")
+    low, starts, counts = field["low"], field["starts"], field["counts"]
+    blocks = ((max(chunks, 1) - 1) >> BLOCK_BITS) + 1
+    _require(len(starts) == terms * blocks + 1, f"lexical {name} has runs for {len(starts) - 1}, not {terms} terms")
+    _require(len(counts) == len(low), f"lexical {name} rows and counts differ in length")
+    _require(len(field["lengths"]) == chunks, f"lexical {name} has lengths for {len(field['lengths'])} chunks")
+    _require(
+        starts[0] == 0 and starts[-1] == len(low) and bool((starts[1:] >= starts[:-1]).all()), f"lexical {name} runs"
+    )
+    _require(not len(counts) or int(counts.min()) >= 1, f"lexical {name} holds a count of 0")
+    _require(_ascending_runs(low, starts), f"lexical {name} postings are not ascending within a term")
+    _require(_last_block_rows(low, starts, blocks) < chunks - ((blocks - 1) << BLOCK_BITS), f"lexical {name} rows")
+    lengths = field["lengths"]
+    _require(bool(np.isfinite(lengths).all()) and bool((lengths >= 0).all()), f"lexical {name} lengths malformed")
+    _heads(name, terms, chunks, field)
+
+
+def _last_block_rows(low: np.ndarray, starts: np.ndarray, blocks: int) -> int:
+    """The highest offset among the postings in the last block (-1 if none): only there can a row
+    lie past the chunks."""
+    begins, ends = starts[blocks - 1 : -1 : blocks].astype(np.int64), starts[blocks::blocks].astype(np.int64)
+    lengths = ends - begins
+    if not lengths.sum():
+        return -1
+    positions = np.repeat(begins - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+    return int(low[positions].max())
+
+
+def _ascending_runs(low: np.ndarray, starts: np.ndarray) -> bool:
+    """Rows rise strictly within each run (a term's postings in one block), a slice at a time."""
+    run_begins = np.zeros(len(low) + 1, dtype=bool)
+    run_begins[starts.astype(np.int64)] = True
+    for begin in range(1, len(low), CHECKED_POSTINGS):
+        end = min(begin + CHECKED_POSTINGS, len(low))
+        if not ((low[begin:end] > low[begin - 1 : end - 1]) | run_begins[begin:end]).all():
+            return False
+    return True
+
+
+def _heads(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> None:
+    head_terms, offsets, rows, counts = (field[f"head_{part}"] for part in ("terms", "offsets", "rows", "counts"))
+    _require(len(offsets) == len(head_terms) + 1 and len(rows) == len(counts), f"lexical {name} heads differ in length")
+    _require(
+        offsets[0] == 0 and offsets[-1] == len(rows) and bool((offsets[1:] >= offsets[:-1]).all()),
+        f"lexical {name} head offsets",
+    )
+    if len(head_terms):
+        ascending = bool((head_terms[1:] > head_terms[:-1]).all())
+        _require(ascending and head_terms[0] >= 0 and head_terms[-1] < terms, f"lexical {name} head terms")
+    if len(rows):
+        _require(int(rows.min()) >= 0 and int(rows.max()) < chunks, f"lexical {name} head rows outside the chunks")
+        _require(int(counts.min()) >= 1, f"lexical {name} head holds a count of 0")
+
+
+def npz_arrays(data: bytes | mmap.mmap) -> dict[str, np.ndarray]:
+    """The arrays of an uncompressed .npz (as np.savez writes), each read in place: from a memory
+    map nothing is copied."""
+    view = memoryview(data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else cast(IO[bytes], data)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ShapeError(f"not a .npz archive ({exc})") from exc
+    arrays = {}
+    for entry in entries:
+        _require(entry.compress_type == zipfile.ZIP_STORED and entry.filename.endswith(".npy"), "a compressed .npz")
+        header = bytes(view[entry.header_offset : entry.header_offset + ZIP_LOCAL_HEADER])
+        _require(len(header) == ZIP_LOCAL_HEADER and header[:4] == b"PK\x03\x04", f"{entry.filename} has no header")
+        start = entry.header_offset + ZIP_LOCAL_HEADER + int.from_bytes(header[26:28], "little")
+        start += int.from_bytes(header[28:30], "little")
+        _require(start + entry.file_size <= len(view), f"{entry.filename} runs past the archive")
+        arrays[entry.filename.removesuffix(".npy")] = npy_view(view[start : start + entry.file_size])
+    return arrays
+
+
+ZIP_LOCAL_HEADER = 30  # bytes of a zip entry's local header before its name and extra field
 
 
 def vectors(index, dimension: int, count: int) -> None:
@@ -297,13 +399,16 @@ def sparse_postings(blob: bytes, sparse_dim: int, chunks: int) -> SparsePostings
     return SparsePostings(offsets, rows, weights)
 
 
-def sentences(vectors_blob: bytes, rows_blob: bytes, dimension: int, windows: int) -> SentenceVectors:
-    vectors = np.load(io.BytesIO(vectors_blob), allow_pickle=False)
+def sentences(vectors_file: bytes | mmap.mmap, rows_blob: bytes, dimension: int, windows: int) -> SentenceVectors:
+    """The sentence vectors (read in place from a memory map) and each window's rows of them."""
+    vectors = npy_view(vectors_file)
     _require(
         vectors.dtype == np.float32 and vectors.ndim == 2 and vectors.shape[1] == dimension,
         f"sentence vectors are {vectors.dtype} {vectors.shape}, expected float32 (n, {dimension})",
     )
     _require(bool(np.isfinite(vectors).all()), "sentence vectors hold NaN or infinity")
+    if isinstance(vectors_file, mmap.mmap):
+        vectors_file.madvise(mmap.MADV_DONTNEED)  # the check read every page; answers need a few rows
     with np.load(io.BytesIO(rows_blob), allow_pickle=False) as arrays:
         _require(sorted(arrays.files) == ["offsets", "rows"], f"sentence_rows.npz holds {sorted(arrays.files)}")
         offsets, rows = arrays["offsets"], arrays["rows"]
@@ -311,6 +416,25 @@ def sentences(vectors_blob: bytes, rows_blob: bytes, dimension: int, windows: in
     _require(offsets[0] == 0 and bool((np.diff(offsets) >= 0).all()) and offsets[-1] == len(rows), "sentence offsets")
     _require(bool(((rows >= 0) & (rows < len(vectors))).all()), "sentence rows point outside the sentence vectors")
     return SentenceVectors(vectors, offsets.astype(np.int64), rows.astype(np.int64))
+
+
+def npy_view(data: bytes | mmap.mmap | memoryview) -> np.ndarray:
+    """The array a .npy file holds, read in place (from a memory map, nothing is copied)."""
+    header = io.BytesIO(bytes(data[: min(len(data), NPY_HEADER_BYTES)]))
+    try:
+        version = np.lib.format.read_magic(header)
+        read_header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+        _require(version in read_header, f"a .npy file of version {version}")
+        shape, fortran_order, dtype = read_header[version](header)
+    except ValueError as exc:
+        raise ShapeError(f"not a .npy array ({exc})") from exc
+    _require(not fortran_order and not dtype.hasobject, "a .npy array of objects or in Fortran order")
+    count = int(np.prod(shape))
+    _require(header.tell() + count * dtype.itemsize == len(data), "a .npy array of another size than its file")
+    return np.frombuffer(data, dtype=dtype, count=count, offset=header.tell()).reshape(shape)
+
+
+NPY_HEADER_BYTES = 65_536 + 16  # the largest header of a .npy file, version 2 and up
 
 
 def translation(blob: bytes) -> dict:

@@ -61,7 +61,8 @@ from citebot.index.storage import integrity, shapes
 # 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
 # arrays rather than each chunk's terms in chunks.jsonl (loading 100,000 chunks built them again);
 # 7: chunks as columns and a memory-mapped texts file rather than chunks.jsonl (a million chunks as
-# Python objects held 900 MB)
+# Python objects held 900 MB), and BM25 postings stored as they are held (runs of 16-bit rows), read
+# in place from a memory map rather than rebuilt from (term, row) triples
 FORMAT_VERSION = 7
 # Still read, and rewritten as FORMAT_VERSION by the rebuild an older format asks for (build.outdated):
 # 6 (chunks.jsonl) and 5 (chunks.jsonl with each chunk's terms, BM25 postings built on load).
@@ -98,6 +99,10 @@ REQUIRED_FILES = (
     SENTENCE_VECTORS,
     SENTENCE_ROWS,
 )
+
+# Read in place from memory maps: a large collection's texts and sentence vectors stay on disk (in the
+# page cache) but for the few rows a question cites.
+MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL)
 
 
 class IndexMissing(FileNotFoundError):
@@ -448,7 +453,7 @@ def load_part(path: Path) -> StoredIndex:
     manifest = shapes.manifest(manifest_blob, (FORMAT_VERSION, *LEGACY_FORMATS))
     integrity.check_seal(manifest)
     files = manifest.get("files")
-    blobs = integrity.read_verified(path, files, required_files(manifest["format"]), mapped=(CHUNK_TEXTS,))
+    blobs = integrity.read_verified(path, files, required_files(manifest["format"]), mapped=MAPPED_FILES)
     dimension, count = manifest["dimension"], manifest["chunks"]
     passages = len(manifest.get("background_passages", []))
     vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
@@ -459,7 +464,8 @@ def load_part(path: Path) -> StoredIndex:
     sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
     sparse_postings = shapes.sparse_postings(blobs[SPARSE_POSTINGS], sparse_dim if count else 0, count)
     translation = shapes.translation(blobs[TRANSLATION])
-    sentences = shapes.sentences(blobs[SENTENCE_VECTORS], blobs[SENTENCE_ROWS], dimension, count)
+    sentence_vectors = integrity.map_verified(path, files, SENTENCE_VECTORS)
+    sentences = shapes.sentences(sentence_vectors, blobs[SENTENCE_ROWS], dimension, count)
     return StoredIndex(
         manifest=manifest,
         vectors=vectors,
@@ -490,7 +496,8 @@ def _chunks_and_lexical(
     if manifest["format"] == 5:
         rows, terms = shapes.chunk_rows_with_terms(blobs[CHUNKS], count)
         return ChunkTable.of(rows, documents), LexicalIndex(terms)
-    lexical = shapes.lexical(blobs[LEXICAL], blobs[LEXICAL_TERMS], count)
+    lexical_arrays = integrity.map_verified(path, manifest["files"], LEXICAL)
+    lexical = shapes.lexical(lexical_arrays, blobs[LEXICAL_TERMS], count, packed=manifest["format"] != 6)
     if manifest["format"] == 6:
         return ChunkTable.of(shapes.chunk_rows(blobs[CHUNKS], count), documents), lexical
     texts = integrity.map_verified(path, manifest["files"], CHUNK_TEXTS)
