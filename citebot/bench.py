@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import os
 import platform
 import shutil
@@ -105,10 +106,19 @@ def indexing(data_dir: Path, index_dir: Path, embedder) -> dict:
 
 
 def rss_mb(pid: int | str = "self") -> float:
+    return memory_mb(pid)["rss"]
+
+
+def memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """Resident memory: all of it, the process's own (anonymous), and pages of mapped files (the
+    index files read in place, which the kernel can drop and read again)."""
+    wanted = {"VmRSS:": "rss", "RssAnon:": "anonymous", "RssFile:": "mapped_files"}
+    found = {name: float("nan") for name in wanted.values()}
     for line in _read_lines(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+        key = line.split(maxsplit=1)[0] if line.strip() else ""
+        if key in wanted:
+            found[wanted[key]] = int(line.split()[1]) / 1024
+    return found
 
 
 @contextlib.contextmanager
@@ -141,7 +151,7 @@ def run(
         sizes = [size for size in scale_sizes if size <= LOADING_UP_TO]
         report["loading"] = [loading(index_dir, work / f"loading-{size}", size, embedder) for size in sizes]
         report["appending"] = [
-            appending(settings.data_dir, index_dir, work / f"appending-{size}", size, embedder, questions[0])
+            appending(settings.data_dir, index_dir, work / f"appending-{size}", size, embedder, questions)
             for size in append_sizes
         ]
     report["scale"] = [scale(size) for size in scale_sizes]
@@ -354,8 +364,8 @@ def scale(size: int, dimension: int = 384, queries: int = 200, judged: int = 50,
     }
 
 
-# The real index format keeps every chunk in chunks.jsonl, parsed on load into Python objects, and
-# writing a generation of this size in it takes minutes (docs/benchmarks.md): beyond it loading is not timed.
+# Writing a replicated generation in the real format takes minutes at a million chunks: `--append-to`
+# loads collections of that size (and appends to them); this section times smaller ones.
 LOADING_UP_TO = 200_000
 
 
@@ -376,27 +386,38 @@ def loading(index_dir: Path, target: Path, size: int, embedder) -> dict:
     }
 
 
-def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder, question: str) -> dict:
+def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder, questions: list[str]) -> dict:
     """Seconds to make the documents of `data_dir` citable in a collection of `size` chunks that the
     bot has loaded: `/reindex` appends them (only their chunks are embedded), and the first answer
-    after it. The collection is the live index replicated in the real format (synthetic.py)."""
+    after it. The collection is the live index replicated in the real format (synthetic.py).
+    Memory: what loading the collection added to the process (the model was loaded before), and
+    the same after it answered the questions."""
     synthetic.replicate_generation(store.load(index_dir), target / "index", size)
     shutil.copytree(data_dir, target / "data")
+    gc.collect()
+    before = memory_mb()
     started = time.perf_counter()
     library = Library.open(target / "data", target / "index", embedder)
     loaded = time.perf_counter()
-    rss_loaded = rss_mb()
+    after_load = memory_mb()
     report = library.reindex()
     appended = time.perf_counter()
-    answer = library.answer(question)
+    answer = library.answer(questions[0])
     answered = time.perf_counter()
+    for question in questions:
+        library.answer(question)
     new = {d.id for d in library.documents()}
     return {
         "chunks": size,
         "documents_appended": report.appended,
         "chunks_appended": report.chunks - size,
         "load_s": loaded - started,
-        "rss_mb_after_load": rss_loaded,
+        "rss_mb_after_load": after_load["rss"],
+        "index_memory_mb": {name: after_load[name] - before[name] for name in before},
+        "index_memory_mb_after_questions": {
+            "questions": len(questions),
+            **{name: value - before[name] for name, value in memory_mb().items()},
+        },
         "append_s": appended - loaded,
         "first_answer_s": answered - appended,
         "citable": any(e.doc in new for e in answer.excerpts),
@@ -461,10 +482,16 @@ def render(report: dict) -> str:
         f"appending {x['documents_appended']} document(s), {x['chunks_appended']} chunks, to {x['chunks']:,} chunks "
         f"loaded by the bot: citable after {x['append_s']:.1f} s (first answer {x['first_answer_s']:.2f} s, "
         f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s "
-        f"(process RSS then {x['rss_mb_after_load']:.0f} MB)"
+        f"(process RSS then {x['rss_mb_after_load']:.0f} MB); the collection's memory: {memory_line(x['index_memory_mb'])} "
+        f"loaded, {memory_line(x['index_memory_mb_after_questions'])} after "
+        f"{x['index_memory_mb_after_questions']['questions']} questions"
         for x in report.get("appending", [])
     ]
     return "\n".join(lines)
+
+
+def memory_line(memory: dict) -> str:
+    return f"{memory['rss']:.0f} MB ({memory['anonymous']:.0f} MB own, {memory['mapped_files']:.0f} MB of mapped files)"
 
 
 def scale_line(s: dict) -> str:

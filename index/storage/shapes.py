@@ -170,8 +170,7 @@ def chunk_table(columns_blob: bytes, names_blob: bytes, texts: bytes | mmap.mmap
     starts = columns.pop("text_starts")
     _require(starts[0] == 0 and starts[-1] == len(texts) and bool((np.diff(starts) >= 0).all()), "chunk text spans")
     _utf8_texts(texts, starts)
-    if isinstance(texts, mmap.mmap):
-        texts.madvise(mmap.MADV_DONTNEED)  # the check read every page; the collection needs only those cited
+    _release(texts)
     return ChunkTable(
         documents=tuple(tuple(d) for d in documents),
         sections=tuple(sections),
@@ -227,8 +226,7 @@ def lexical(arrays_file: bytes | mmap.mmap, terms_blob: bytes, chunks: int, pack
             _packed_field(name, len(terms), chunks, field)
         else:
             _lexical_field(name, len(terms), chunks, *field.values())
-    if isinstance(arrays_file, mmap.mmap):
-        arrays_file.madvise(mmap.MADV_DONTNEED)  # the checks read every page; a question reads its terms'
+    _release(arrays_file)
     try:
         if packed:
             return LexicalIndex.from_packed(vocabularies, arrays, chunks)
@@ -310,6 +308,13 @@ def _heads(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> 
         _require(int(counts.min()) >= 1, f"lexical {name} head holds a count of 0")
 
 
+def _release(file: bytes | mmap.mmap) -> None:
+    """Let go of a memory map's pages once its checks have read them all: a question reads only
+    its own rows and terms, and those come back from the page cache when it does."""
+    if isinstance(file, mmap.mmap):
+        file.madvise(mmap.MADV_DONTNEED)
+
+
 def npz_arrays(data: bytes | mmap.mmap) -> dict[str, np.ndarray]:
     """The arrays of an uncompressed .npz (as np.savez writes), each read in place: from a memory
     map nothing is copied."""
@@ -349,10 +354,10 @@ def background(blob: bytes, dimension: int, passages: int) -> np.ndarray:
     return array
 
 
-def sparse(blob: bytes, sparse_dim: int, chunks: int, passages: int) -> tuple[SparseRows, SparseRows]:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
-        _require(sorted(arrays.files) == sorted(SPARSE_KEYS), f"sparse.npz holds {sorted(arrays.files)}")
-        loaded = {key: arrays[key] for key in SPARSE_KEYS}
+def sparse(file: bytes | mmap.mmap, sparse_dim: int, chunks: int, passages: int) -> tuple[SparseRows, SparseRows]:
+    """The latent terms of chunks and background passages, read in place."""
+    loaded = npz_arrays(file)
+    _require(sorted(loaded) == sorted(SPARSE_KEYS), f"sparse.npz holds {sorted(loaded)}")
     rows = (
         _sparse_rows(
             loaded["indices"], loaded["weights"], sparse_dim, chunks if sparse_dim else 0, "chunk", stored_terms(chunks)
@@ -366,6 +371,7 @@ def sparse(blob: bytes, sparse_dim: int, chunks: int, passages: int) -> tuple[Sp
             stored_terms(chunks),
         ),
     )
+    _release(file)
     return rows
 
 
@@ -407,8 +413,7 @@ def sentences(vectors_file: bytes | mmap.mmap, rows_blob: bytes, dimension: int,
         f"sentence vectors are {vectors.dtype} {vectors.shape}, expected float32 (n, {dimension})",
     )
     _require(bool(np.isfinite(vectors).all()), "sentence vectors hold NaN or infinity")
-    if isinstance(vectors_file, mmap.mmap):
-        vectors_file.madvise(mmap.MADV_DONTNEED)  # the check read every page; answers need a few rows
+    _release(vectors_file)
     with np.load(io.BytesIO(rows_blob), allow_pickle=False) as arrays:
         _require(sorted(arrays.files) == ["offsets", "rows"], f"sentence_rows.npz holds {sorted(arrays.files)}")
         offsets, rows = arrays["offsets"], arrays["rows"]

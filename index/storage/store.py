@@ -27,6 +27,10 @@ Layout of an index directory:
                                      manifest names the added part's seal (appending.py)
     current -> generations/<id>      symlink replaced with os.replace, so readers never see a mix
 
+A generation's files are never changed once written: they are read in place from memory maps
+(MAPPED_FILES), and a mapped file cut short under a running process kills it (SIGBUS). Removing
+a generation is safe (prune unlinks; the maps keep the data), rewriting one of its files is not.
+
 To add a file to generations: write it in write_files before the manifest (it is then listed
 and checksummed like every file there), add its name to REQUIRED_FILES, and decode it in
 _load_generation from the verified bytes with a shape check in `shapes`.
@@ -102,7 +106,7 @@ REQUIRED_FILES = (
 
 # Read in place from memory maps: a large collection's texts and sentence vectors stay on disk (in the
 # page cache) but for the few rows a question cites.
-MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL)
+MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL, SPARSE)
 
 
 class IndexMissing(FileNotFoundError):
@@ -461,7 +465,8 @@ def load_part(path: Path) -> StoredIndex:
     chunks, lexical = _chunks_and_lexical(path, manifest, blobs, count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
     sparse_dim = manifest.get("sparse_dim", 0)
-    sparse, background_sparse = shapes.sparse(blobs[SPARSE], sparse_dim, count, passages)
+    sparse_file = integrity.map_verified(path, files, SPARSE)
+    sparse, background_sparse = shapes.sparse(sparse_file, sparse_dim, count, passages)
     sparse_postings = shapes.sparse_postings(blobs[SPARSE_POSTINGS], sparse_dim if count else 0, count)
     translation = shapes.translation(blobs[TRANSLATION])
     sentence_vectors = integrity.map_verified(path, files, SENTENCE_VECTORS)
