@@ -390,35 +390,37 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
     """Seconds to make the documents of `data_dir` citable in a collection of `size` chunks that the
     bot has loaded: `/reindex` appends them (only their chunks are embedded), and the first answer
     after it. The collection is the live index replicated in the real format (synthetic.py).
-    Memory: what loading the collection added to the process (the model was loaded before), and
-    the same after it answered the questions."""
+    Memory: what the collection adds to the process (the model was loaded before) once loaded,
+    after it answered the questions, and after the append."""
     synthetic.replicate_generation(store.load(index_dir), target / "index", size)
     shutil.copytree(data_dir, target / "data")
     gc.collect()
     before = memory_mb()
+
+    def added() -> dict[str, float]:
+        return {name: value - before[name] for name, value in memory_mb().items()}
+
     started = time.perf_counter()
     library = Library.open(target / "data", target / "index", embedder)
     loaded = time.perf_counter()
-    after_load = memory_mb()
+    memory = {"loaded": added()}
+    for question in questions:
+        library.answer(question)
+    memory[f"after {len(questions)} questions"] = added()
+    appending_started = time.perf_counter()
     report = library.reindex()
     appended = time.perf_counter()
     answer = library.answer(questions[0])
     answered = time.perf_counter()
-    for question in questions:
-        library.answer(question)
+    memory["after the append"] = added()
     new = {d.id for d in library.documents()}
     return {
         "chunks": size,
         "documents_appended": report.appended,
         "chunks_appended": report.chunks - size,
         "load_s": loaded - started,
-        "rss_mb_after_load": after_load["rss"],
-        "index_memory_mb": {name: after_load[name] - before[name] for name in before},
-        "index_memory_mb_after_questions": {
-            "questions": len(questions),
-            **{name: value - before[name] for name, value in memory_mb().items()},
-        },
-        "append_s": appended - loaded,
+        "index_memory_mb": memory,
+        "append_s": appended - appending_started,
         "first_answer_s": answered - appended,
         "citable": any(e.doc in new for e in answer.excerpts),
     }
@@ -481,10 +483,8 @@ def render(report: dict) -> str:
     lines += [
         f"appending {x['documents_appended']} document(s), {x['chunks_appended']} chunks, to {x['chunks']:,} chunks "
         f"loaded by the bot: citable after {x['append_s']:.1f} s (first answer {x['first_answer_s']:.2f} s, "
-        f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s "
-        f"(process RSS then {x['rss_mb_after_load']:.0f} MB); the collection's memory: {memory_line(x['index_memory_mb'])} "
-        f"loaded, {memory_line(x['index_memory_mb_after_questions'])} after "
-        f"{x['index_memory_mb_after_questions']['questions']} questions"
+        f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s; "
+        "the memory it adds: " + "; ".join(f"{when} {memory_line(m)}" for when, m in x["index_memory_mb"].items())
         for x in report.get("appending", [])
     ]
     return "\n".join(lines)

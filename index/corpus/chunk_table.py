@@ -11,6 +11,7 @@ from more than one buffer, and rows go on counting across them.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class ChunkTable(Sequence[Chunk]):
             if step != 1:
                 raise ValueError("a chunk table is sliced in order")
             return self.rows(start, max(start, stop))
+        row = operator.index(row)  # a numpy row number becomes the int a Chunk's id is
         if row < 0:
             row += len(self)
         if not 0 <= row < len(self):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache, partial
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -69,7 +69,7 @@ class Searcher:
             **{doc: rows + start for doc, rows in appended.document_rows().items()},
         }
         self.lexical = stored.lexical
-        self.short_paragraph = lru_cache(maxsize=PARAGRAPHS_CACHED)(self._short_paragraph)
+        self.paragraphs: dict[int, Chunk | None] = {}  # short paragraphs rebuilt so far, by row
         self.translator = QueryTranslator(stored.translation)
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
         earlier_prior = earlier.hybrid.prior if earlier is not None else np.zeros(0, np.float32)
@@ -161,10 +161,16 @@ class Searcher:
         paragraph = self.short_paragraph(window.id)
         return replace(paragraph, id=window.id) if paragraph else window
 
-    def _short_paragraph(self, row: int) -> Chunk | None:
-        """Row's paragraph, rebuilt verbatim from its windows, if it is short."""
-        windows = [self.chunks[r] for r in self.chunks.paragraph_rows(row)]
-        return next(iter(short_paragraphs(windows).values()), None)
+    def short_paragraph(self, row: int) -> Chunk | None:
+        """Row's paragraph, rebuilt verbatim from its windows, if it is short. Kept for the next
+        questions in a plain dict, emptied when full (a cache holding a bound method of the searcher
+        would keep every replaced collection alive until the cycle collector ran)."""
+        if row not in self.paragraphs:
+            if len(self.paragraphs) >= PARAGRAPHS_CACHED:
+                self.paragraphs.clear()
+            windows = [self.chunks[r] for r in self.chunks.paragraph_rows(row)]
+            self.paragraphs[row] = next(iter(short_paragraphs(windows).values()), None)
+        return self.paragraphs[row]
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None
