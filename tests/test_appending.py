@@ -246,3 +246,22 @@ def test_appending_to_a_generation_another_process_rebuilt_answers_from_that_one
     reader = Library.open(collection / "data", collection / "index", embedder())
     for question in questions():
         assert ranking(bot, question) == ranking(reader, question), question
+
+
+def test_the_collection_an_append_replaces_is_freed_at_once(collection):
+    """A replaced collection must not wait for the cycle collector (which may run rarely) to give
+    its memory back: at a million chunks it is gigabytes."""
+    import gc
+    import weakref
+
+    library = Library.open(collection / "data", collection / "index", embedder())
+    library.answer(TEA_QUESTION)  # excerpts cached, paragraphs rebuilt
+    replaced = weakref.ref(library.searcher.stored)
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    gc.disable()
+    try:
+        library.reindex()
+        assert library.answer(TEA_QUESTION).excerpts[0].doc == "tea"
+        assert replaced() is None
+    finally:
+        gc.enable()
