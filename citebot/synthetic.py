@@ -242,7 +242,8 @@ def replicated_lexical(lexical: LexicalIndex, n: int, size: int) -> LexicalIndex
     """The postings of `n` chunks repeated to `size` chunks, built as arrays (term lists for a million
     chunks do not fit in memory): in copy c, a term whose id is a multiple of 3 takes form c % VARIANTS."""
     fields = {}
-    for name, bm25 in lexical.fields.items():
+    for name, bm25 in lexical.merged().fields.items():
+        assert isinstance(bm25, BM25)
         terms = bm25.terms()
         replicated = terms[::3]
         vocabulary = terms + [f"{w}#{v}" for v in range(VARIANTS) for w in replicated]

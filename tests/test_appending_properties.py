@@ -2,6 +2,7 @@
 BM25 scores and postings, the same latent-term postings, the same translation tables."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,16 +16,32 @@ chunks = st.lists(fields, max_size=30)
 
 
 @settings(max_examples=200, deadline=None)
-@given(chunks, st.lists(fields, min_size=1, max_size=10), st.lists(words, max_size=4), st.sampled_from(["zh", "en"]))
-def test_extended_lexical_index_scores_as_one_built_from_every_chunk(base, added, query, field):
-    whole = LexicalIndex(base + added)
-    extended = LexicalIndex(base).extended(LexicalIndex(added), len(base), len(added))
-    size = len(base) + len(added)
+@given(
+    chunks,
+    st.lists(st.lists(fields, min_size=1, max_size=10), min_size=1, max_size=3),
+    st.lists(words, max_size=4),
+    st.sampled_from(["zh", "en"]),
+)
+def test_extended_lexical_index_scores_as_one_built_from_every_chunk(base, parts, query, field):
+    """Appended parts stay segments of their own (nothing of the base is copied), scored with the
+    whole collection's statistics; one to three appends in a row."""
+    every = base + [chunk for part in parts for chunk in part]
+    whole = LexicalIndex(every)
+    extended, size = LexicalIndex(base), len(base)
+    for part in parts:
+        extended, size = extended.extended(LexicalIndex(part), size, len(part)), size + len(part)
     asked = {field: query}
     assert np.allclose(extended.scores(asked, size), whole.scores(asked, size), rtol=1e-5, atol=1e-6)
     chosen = np.arange(0, size, 3)
     assert np.allclose(extended.scores_of(asked, chosen), whole.scores(asked, size)[chosen], rtol=1e-5, atol=1e-6)
-    bags = [{f: sorted(ts) for f, ts in c.items() if ts} for c in base + added]
+    assert np.isclose(extended.ceiling(asked), whole.ceiling(asked))
+    # Small collections: every posting is its term's head, so candidates are every row holding a term.
+    assert sorted(extended.candidates(asked, size).tolist()) == np.flatnonzero(whole.scores(asked, size)).tolist()
+    mine, theirs = extended.postings().get(field, {}), whole.postings().get(field, {})
+    for term in query:
+        assert (term in mine) == (term in theirs)
+        assert mine.get(term) == theirs.get(term)  # (row, count) pairs, what evidence checks read
+    bags = [{f: sorted(ts) for f, ts in c.items() if ts} for c in every]
     assert [{f: sorted(ts) for f, ts in c.items()} for c in extended.terms_by_chunk(size)] == bags
 
 
@@ -129,3 +146,11 @@ vocabulary = st.sets(
 @given(vocabulary, vocabulary)
 def test_extended_translation_tables_are_those_of_the_whole_vocabulary(base, added):
     assert extended_tables(translation_tables(base), added) == translation_tables(base | added)
+
+
+def test_a_segment_whose_vocabulary_keeps_a_term_without_postings_scores_nothing_for_it():
+    base = LexicalIndex([{"zh": ["蒙古"]}, {"zh": ["大使"]}])
+    emptied = BM25.from_triples({"蒙古": 0, "召回": 1}, np.array([0]), np.array([0]), np.array([1]), np.ones(1))
+    extended = LexicalIndex(fields={"zh": base.fields["zh"]}).extended(LexicalIndex(fields={"zh": emptied}), 2, 1)
+    asked = {"zh": ["召回", "蒙古"]}
+    assert extended.scores_of(asked, np.arange(3)).tolist() == pytest.approx(extended.scores(asked, 3).tolist())

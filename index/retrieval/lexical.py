@@ -238,6 +238,119 @@ class BM25:
         return self.rows.nbytes() + sum(a.nbytes for a in (self.counts, self.norm, *heads))
 
 
+class SegmentedBM25:
+    """One field of a collection with appended parts: the base's postings and each part's, each kept
+    as loaded (read in place, never copied together), scored with the whole collection's
+    statistics (document frequencies, average length), so scores equal those of one index built
+    from every chunk. Candidates come from each segment's own heads."""
+
+    def __init__(self, segments: list[BM25 | SegmentedBM25]) -> None:
+        self.segments: tuple[BM25, ...] = tuple(
+            s for segment in segments for s in (segment.segments if isinstance(segment, SegmentedBM25) else [segment])
+        )
+        self.offsets = np.concatenate([[0], np.cumsum([s.size for s in self.segments])]).astype(np.int64)
+        self.size = int(self.offsets[-1])
+        lengths = np.concatenate([s.lengths for s in self.segments])
+        self.average_length = float(lengths.mean()) if self.size and lengths.sum() else 1.0
+        self.norms = [K1 * (1 - B + B * s.lengths / self.average_length) for s in self.segments]
+        self.vocabulary = TermsUnion([s.vocabulary for s in self.segments])
+
+    def _parts(self, term: str) -> Iterator[tuple[int, BM25, int, np.ndarray]]:
+        """(segment number, segment, term id, norms) of each segment holding the term."""
+        for number, (segment, norm) in enumerate(zip(self.segments, self.norms, strict=True)):
+            t = segment.vocabulary.get(term)
+            if t is not None:
+                yield number, segment, t, norm
+
+    def idf(self, term: str) -> float:
+        n = sum(end - start for _, segment, t, _ in self._parts(term) for start, end in [segment.rows.span(t)])
+        return math.log(1 + (self.size - n + 0.5) / (n + 0.5))
+
+    def postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        found = [(segment.postings_of(term), self.offsets[n]) for n, segment, _, _ in self._parts(term)]
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint8)
+        return np.concatenate([rows + offset for (rows, _), offset in found]), np.concatenate(
+            [c for (_, c), _ in found]
+        )
+
+    def scores(self, query: list[str]) -> np.ndarray:
+        scores = np.zeros(self.size, dtype=np.float32)
+        for term in distinct(query):
+            idf = self.idf(term)
+            for n, segment, _, norm in self._parts(term):
+                rows, counts = segment.postings_of(term)
+                tf = counts.astype(np.float32)
+                scores[self.offsets[n] + rows] += idf * tf * (K1 + 1) / (tf + norm[rows])
+        return scores
+
+    def scores_of(self, query: list[str], chosen: np.ndarray) -> np.ndarray:
+        """`scores(query)[chosen]` for chosen rows (ascending), reading only the query's terms' postings."""
+        scores = np.zeros(len(chosen), dtype=np.float32)
+        bounds = np.searchsorted(chosen, self.offsets)
+        for term in distinct(query):
+            idf = self.idf(term)
+            for n, segment, _, norm in self._parts(term):
+                within = slice(int(bounds[n]), int(bounds[n + 1]))
+                local = chosen[within] - self.offsets[n]
+                rows, counts = segment.postings_of(term)
+                if not len(rows):  # a vocabulary may keep a term no chunk of the segment holds
+                    continue
+                position = np.minimum(np.searchsorted(rows, local), len(rows) - 1)
+                held = rows[position] == local
+                found = counts[position[held]].astype(np.float32)
+                scores[within][held] += idf * found * (K1 + 1) / (found + norm[local[held]])
+        return scores
+
+    def candidates(self, query: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for term in distinct(query):
+            idf, rows, weights = self.idf(term), [], []
+            for n, segment, t, norm in self._parts(term):
+                head, counts = segment.heads.of(segment, t)
+                tf = counts.astype(np.float32)
+                rows.append(head + self.offsets[n])
+                weights.append(idf * tf * (K1 + 1) / (tf + norm[head]))
+            if rows:
+                yield np.concatenate(rows), np.concatenate(weights)
+
+    def ceiling(self, query: list[str]) -> float:
+        return sum(self.idf(t) * (K1 + 1) for t in distinct(query)) or 1.0
+
+    def terms(self) -> list[str]:
+        return list(self.vocabulary)
+
+    def extended(self, added: BM25) -> SegmentedBM25:
+        return SegmentedBM25([*self.segments, added])
+
+    def merged(self) -> BM25:
+        """The segments folded into one BM25 (what is written when the collection is stored whole)."""
+        merged = self.segments[0]
+        for segment in self.segments[1:]:
+            merged = merged.extended(segment)
+        return merged
+
+    def nbytes(self) -> int:
+        return sum(s.nbytes() for s in self.segments)
+
+
+class TermsUnion:
+    """The terms of several vocabularies, each once, in order of first appearance."""
+
+    def __init__(self, vocabularies: list[dict[str, int]]) -> None:
+        self.vocabularies = vocabularies
+
+    def __contains__(self, term: object) -> bool:
+        return any(term in v for v in self.vocabularies)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.vocabularies[0]
+        for at, vocabulary in enumerate(self.vocabularies[1:], start=1):
+            yield from (t for t in vocabulary if not any(t in v for v in self.vocabularies[:at]))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 class HeadPostings:
     """For terms held by more than HEAD_POSTINGS chunks, the HEAD_POSTINGS where the term's BM25
     weight is highest (their count over length norm); shorter postings are their own head."""
@@ -301,7 +414,7 @@ class HeadPostings:
 class PostingsView(Mapping):
     """term -> [(row, count)] of one field, read from the arrays (what evidence checks look up)."""
 
-    def __init__(self, bm25: BM25) -> None:
+    def __init__(self, bm25: BM25 | SegmentedBM25) -> None:
         self.bm25 = bm25
 
     def __getitem__(self, term: str) -> list[tuple[int, int]]:
@@ -328,12 +441,14 @@ class LexicalIndex:
     """One BM25 per language field."""
 
     def __init__(
-        self, field_terms: list[dict[str, list[str]]] | None = None, fields: dict[str, BM25] | None = None
+        self,
+        field_terms: list[dict[str, list[str]]] | None = None,
+        fields: Mapping[str, BM25 | SegmentedBM25] | None = None,
     ) -> None:
         if fields is None:
             names = {name for terms in field_terms or [] for name in terms}
             fields = {name: BM25.from_documents([terms.get(name, []) for terms in field_terms or []]) for name in names}
-        self.fields = fields
+        self.fields: dict[str, BM25 | SegmentedBM25] = dict(fields)
 
     def arrays(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
         """What is stored (store.py): each field's vocabulary in id order, and its postings as they are
@@ -342,7 +457,8 @@ class LexicalIndex:
         (`{field}_head_terms`, `_head_offsets`, `_head_rows`, `_head_counts`)."""
         vocabularies: dict[str, list[str]] = {}
         arrays: dict[str, np.ndarray] = {}
-        for name, bm25 in sorted(self.fields.items()):
+        for name, field in sorted(self.fields.items()):
+            bm25 = _whole(field)
             vocabularies[name] = bm25.terms()
             arrays |= {
                 f"{name}_low": bm25.rows.low,
@@ -374,7 +490,8 @@ class LexicalIndex:
         """Each field's vocabulary and its postings as (term id, row, count) triples, as format 6 stored them."""
         vocabularies: dict[str, list[str]] = {}
         arrays: dict[str, np.ndarray] = {}
-        for name, bm25 in sorted(self.fields.items()):
+        for name, field in sorted(self.fields.items()):
+            bm25 = _whole(field)
             ids, rows = bm25.rows.triples()
             vocabularies[name] = bm25.terms()
             arrays |= {
@@ -398,12 +515,17 @@ class LexicalIndex:
         return cls(fields=fields)
 
     def extended(self, added: LexicalIndex, size: int, added_size: int) -> LexicalIndex:
-        """This index of `size` chunks with the `added_size` chunks of `added` after them."""
-        fields = {}
+        """This index of `size` chunks with the `added_size` chunks of `added` after them, each
+        field's postings kept apart (SegmentedBM25): nothing of this index is copied."""
+        fields: dict[str, BM25 | SegmentedBM25] = {}
         for name in sorted(set(self.fields) | set(added.fields)):
             mine = self.fields.get(name) or _no_terms(size)
-            fields[name] = mine.extended(added.fields.get(name) or _no_terms(added_size))
+            fields[name] = SegmentedBM25([mine, added.fields.get(name) or _no_terms(added_size)])
         return LexicalIndex(fields=fields)
+
+    def merged(self) -> LexicalIndex:
+        """This index with each field's segments folded into one (for writing it whole)."""
+        return LexicalIndex(fields={name: _whole(bm25) for name, bm25 in self.fields.items()})
 
     def size(self, default: int) -> int:
         """How many chunks the index covers (`default` when it has no field)."""
@@ -413,7 +535,8 @@ class LexicalIndex:
         """Each chunk's terms by field, as a bag (a term repeated as often as the chunk holds it):
         what a rebuild reuses for unchanged chunks."""
         chunks: list[dict[str, list[str]]] = [{} for _ in range(size)]
-        for name, bm25 in self.fields.items():
+        for name, field in self.fields.items():
+            bm25 = _whole(field)
             ids, rows = bm25.rows.triples()
             order = np.argsort(rows, kind="stable")
             words = np.array(bm25.terms(), dtype=object)[np.repeat(ids[order], bm25.counts[order])]
@@ -427,7 +550,7 @@ class LexicalIndex:
         """field -> term -> [(row, count)], for terms the collection holds (read-only views of the arrays)."""
         return {name: cast(dict[str, list], PostingsView(bm25)) for name, bm25 in self.fields.items()}
 
-    def used(self, query: dict[str, list[str]]) -> Iterator[tuple[BM25, list[str]]]:
+    def used(self, query: dict[str, list[str]]) -> Iterator[tuple[BM25 | SegmentedBM25, list[str]]]:
         for field, terms in query.items():
             bm25 = self.fields.get(field)
             if bm25 is not None and terms:
@@ -465,6 +588,10 @@ class LexicalIndex:
 
     def nbytes(self) -> int:
         return sum(bm25.nbytes() for bm25 in self.fields.values())
+
+
+def _whole(field: BM25 | SegmentedBM25) -> BM25:
+    return field.merged() if isinstance(field, SegmentedBM25) else field
 
 
 def _no_terms(size: int) -> BM25:
