@@ -69,7 +69,7 @@ class Searcher:
             **{doc: rows + start for doc, rows in appended.document_rows().items()},
         }
         self.lexical = stored.lexical
-        self.paragraphs: dict[int, Chunk | None] = {}  # short paragraphs rebuilt so far, by row
+        self.paragraphs: dict[int, tuple[Chunk | None]] = {}  # (short paragraph or None) by row
         self.translator = QueryTranslator(stored.translation)
         self.neighbours = NeighbourReader(embedder, stored.translation.get(NEIGHBOURS))
         earlier_prior = earlier.hybrid.prior if earlier is not None else np.zeros(0, np.float32)
@@ -165,12 +165,14 @@ class Searcher:
         """Row's paragraph, rebuilt verbatim from its windows, if it is short. Kept for the next
         questions in a plain dict, emptied when full (a cache holding a bound method of the searcher
         would keep every replaced collection alive until the cycle collector ran)."""
-        if row not in self.paragraphs:
+        found = self.paragraphs.get(row)  # one lookup: another model thread may empty the dict meanwhile
+        if found is None:
+            windows = [self.chunks[r] for r in self.chunks.paragraph_rows(row)]
+            found = (next(iter(short_paragraphs(windows).values()), None),)
             if len(self.paragraphs) >= PARAGRAPHS_CACHED:
                 self.paragraphs.clear()
-            windows = [self.chunks[r] for r in self.chunks.paragraph_rows(row)]
-            self.paragraphs[row] = next(iter(short_paragraphs(windows).values()), None)
-        return self.paragraphs[row]
+            self.paragraphs[row] = found
+        return found[0]
 
     def rerank(self, question: str, hits: list[Hit]) -> list[Hit]:
         assert self.reranker is not None

@@ -4,9 +4,11 @@ Rebuilding a collection of a million chunks rewrites gigabytes and takes minutes
 vector is reused. When the only change is new documents, the new generation instead links the live
 generation's files (they never change once written) and adds a part holding the documents appended
 since those files were built: its own complete generation, small, rewritten whole at each append
-(store.write_appended). Loading puts the part's chunks after the base's (store.combined). The running
-process does the same in memory, so an appended document is answered from as soon as the part is on
-disk, without loading the collection again.
+(store.write_appended). Loading puts the part's chunks after the base's (store.combined): BM25 keeps
+the part's postings as a segment of its own and chunk texts and sentence vectors stay in their own
+files, so nothing of the base is copied but the FAISS index (which gains the part's vectors) and the
+latent terms. The running process does the same in memory, so an appended document is answered from
+as soon as the part is on disk, without loading the collection again.
 
 A document changed or removed, an index of an older recipe or format, a part grown past a quarter of
 the base, or a collection crossing the size where exact search gives way to IVF: the collection is

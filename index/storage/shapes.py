@@ -311,7 +311,7 @@ def _heads(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> 
 def _release(file: bytes | mmap.mmap) -> None:
     """Let go of a memory map's pages once its checks have read them all: a question reads only
     its own rows and terms, and those come back from the page cache when it does."""
-    if isinstance(file, mmap.mmap):
+    if isinstance(file, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):  # not on Windows
         file.madvise(mmap.MADV_DONTNEED)
 
 

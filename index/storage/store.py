@@ -104,8 +104,8 @@ REQUIRED_FILES = (
     SENTENCE_ROWS,
 )
 
-# Read in place from memory maps: a large collection's texts and sentence vectors stay on disk (in the
-# page cache) but for the few rows a question cites.
+# Read in place from memory maps: a large collection's texts, sentence vectors, BM25 postings and latent
+# terms stay on disk (in the page cache) but for the rows and terms questions touch.
 MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL, SPARSE)
 
 
