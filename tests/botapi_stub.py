@@ -16,6 +16,7 @@ import email.policy
 import itertools
 import json
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -483,6 +484,15 @@ def _file_path(file_id: str) -> str:
 # == end of the chat UX section ==========================================================================
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-request (a bot process stopped while it long-polls) is normal here,
+    not a traceback on stderr."""
+
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class BotApiStub(ChatUxApi):
     """Run with `with BotApiStub() as stub:`; point the bot at `stub.base_url`."""
 
@@ -498,13 +508,13 @@ class BotApiStub(ChatUxApi):
         self._state = _State()
         self._changed = threading.Condition()
         self._update_ids = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _QuietServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self) -> BotApiStub:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _RequestHandler)
+        self._server = _QuietServer(("127.0.0.1", 0), _RequestHandler)
         self._server.daemon_threads = True
         self._server.stub = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
