@@ -15,7 +15,7 @@ from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
 from citebot.index.retrieval.embedding import Embedder, make_embedder, package_of
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
-from citebot.index.storage import build, store
+from citebot.index.storage import build, heap, store
 from citebot.index.storage.build import BuildReport, Progress, build_index
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,8 @@ class Library:
                 self._use(report.collection, earlier=earlier)
             else:
                 self._load()
+            before = loaded = earlier = None  # the replaced collection goes now, and with it the build's garbage
+            heap.trim()
             return report
         finally:
             self._build_lock.release()
@@ -187,6 +189,7 @@ class Library:
                 f"{package_of(self.embedder)!r} is installed"
             )
         self._use(stored)
+        heap.trim()  # what loading read and checked, and any collection this one replaced
 
     def _use(self, stored: store.StoredIndex, earlier: Searcher | None = None) -> None:
         self._searcher = Searcher(stored, self.embedder, self.reranker, earlier=earlier)  # one swap: atomic
