@@ -27,14 +27,18 @@ def empty_background(generation: Path) -> None:
     (generation / "background.npy").write_bytes(b"")
 
 
-def rewrite_chunk_columns(generation: Path, change) -> None:
-    path = generation / "chunk_columns.npz"
+def rewrite_npz(path: Path, change) -> None:
+    """The archive's arrays, changed in place by `change`, written back (checksums left as they were)."""
     with np.load(path) as arrays:
         arrays = {k: arrays[k] for k in arrays.files}
     change(arrays)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     path.write_bytes(buffer.getvalue())
+
+
+def rewrite_chunk_columns(generation: Path, change) -> None:
+    rewrite_npz(generation / "chunk_columns.npz", change)
 
 
 def drop_text_from_a_chunk(generation: Path) -> None:
@@ -67,13 +71,7 @@ def chunk_document_out_of_range(generation: Path) -> None:
 
 
 def rewrite_lexical(generation: Path, change) -> None:
-    path = generation / "lexical.npz"
-    with np.load(path) as arrays:
-        arrays = {k: arrays[k] for k in arrays.files}
-    change(arrays)
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    path.write_bytes(buffer.getvalue())
+    rewrite_npz(generation / "lexical.npz", change)
 
 
 def lexical_row_out_of_range(generation: Path) -> None:
@@ -152,13 +150,10 @@ def changed_chunk_text(generation: Path) -> None:
 
 
 def sparse_index_out_of_range(generation: Path) -> None:
-    path = generation / "sparse.npz"
-    with np.load(path) as arrays:
-        arrays = {k: arrays[k] for k in arrays.files}
-    arrays["indices"][0, 0] = 40_000  # beyond the 16,384 latent terms, inside uint16
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    path.write_bytes(buffer.getvalue())
+    def change(arrays):
+        arrays["indices"][0, 0] = 40_000  # beyond the 16,384 latent terms, inside uint16
+
+    rewrite_npz(generation / "sparse.npz", change)
 
 
 def current_is_a_directory(generation: Path) -> None:
@@ -172,6 +167,16 @@ def generation_file_removed(generation: Path) -> None:
     (generation / "vectors.faiss").unlink()
 
 
+# Damage to what format 7 added (postings as held, chunk columns and texts), caught whether or not
+# the checksums are made to match.
+FORMAT_7_DAMAGE = [
+    lexical_head_row_out_of_range,
+    lexical_runs_do_not_cover_the_postings,
+    chunk_text_spans_out_of_order,
+    chunk_text_starts_inside_a_character,
+    chunk_texts_not_utf8,
+    chunk_document_out_of_range,
+]
 # What the issue saw, each through the CLI; the rest are checked at the store below.
 SEEN = [
     truncate_sparse,
@@ -192,12 +197,7 @@ DAMAGE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
-    lexical_head_row_out_of_range,
-    lexical_runs_do_not_cover_the_postings,
-    chunk_text_spans_out_of_order,
-    chunk_text_starts_inside_a_character,
-    chunk_texts_not_utf8,
-    chunk_document_out_of_range,
+    *FORMAT_7_DAMAGE,
 ]
 # File damage that decodes badly even when the checksums are made to match (a buggy writer, say):
 # the shape checks catch it on their own.
@@ -211,12 +211,7 @@ RESEALABLE = [
     lexical_row_out_of_range,
     lexical_postings_out_of_order,
     lexical_vocabulary_repeats_a_term,
-    lexical_head_row_out_of_range,
-    lexical_runs_do_not_cover_the_postings,
-    chunk_text_spans_out_of_order,
-    chunk_text_starts_inside_a_character,
-    chunk_texts_not_utf8,
-    chunk_document_out_of_range,
+    *FORMAT_7_DAMAGE,
 ]
 
 
