@@ -129,6 +129,6 @@ def test_boilerplate_is_found_from_the_documents_metadata():
             id=1, doc="d", doc_title="", section="", paragraph=1, first_sentence=0, sentences=1, text="In The Diplomat."
         ),
     ]
-    table = ChunkTable.of(chunks, [{"id": "d", "title": "x", "publication": "The Diplomat"}])
+    table = store.table_of(chunks, [{"id": "d", "title": "x", "publication": "The Diplomat"}])
     assert table.boilerplate.tolist() == [False, True]
     assert np.array_equal(table[1:].boilerplate, [True])

@@ -20,7 +20,6 @@ from typing import overload
 import numpy as np
 
 from citebot.index.corpus.chunking import Chunk
-from citebot.index.retrieval.prior import boilerplate
 
 INTEGER_COLUMNS = ("doc", "section", "paragraph", "first_sentence", "sentences")
 
@@ -82,7 +81,7 @@ class ChunkTable(Sequence[Chunk]):
     paragraph: np.ndarray  # int32
     first_sentence: np.ndarray  # int32
     sentences: np.ndarray  # int32
-    boilerplate: np.ndarray  # bool: the chunk quotes its own document's metadata (prior.py)
+    boilerplate: np.ndarray  # bool: the chunk quotes its own document's metadata (retrieval/prior.py)
     texts: Texts
 
     def __len__(self) -> int:
@@ -127,9 +126,9 @@ class ChunkTable(Sequence[Chunk]):
     __hash__ = None  # type: ignore[assignment]  # equal to lists of the same chunks, as a list is
 
     @classmethod
-    def of(cls, chunks: Sequence[Chunk], documents: Sequence[dict] = ()) -> ChunkTable:
-        """The table of `chunks` (ids their rows); `documents` (the manifest's entries) tell which
-        chunks restate their document's metadata."""
+    def of(cls, chunks: Sequence[Chunk], boilerplate: np.ndarray | None = None) -> ChunkTable:
+        """The table of `chunks` (ids their rows); `boilerplate` marks the chunks that restate their
+        document's metadata (the retrieval prior finds them when the index is built; none if not given)."""
         if isinstance(chunks, ChunkTable):
             return chunks
         docs = {(c.doc, c.doc_title, c.doc_byline): None for c in chunks}
@@ -148,7 +147,7 @@ class ChunkTable(Sequence[Chunk]):
             paragraph=column(c.paragraph for c in chunks),
             first_sentence=column(c.first_sentence for c in chunks),
             sentences=column(c.sentences for c in chunks),
-            boilerplate=boilerplate(chunks, documents),
+            boilerplate=np.zeros(len(chunks), bool) if boilerplate is None else np.asarray(boilerplate, bool),
             texts=Texts.of(c.text for c in chunks),
         )
 

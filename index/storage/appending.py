@@ -25,7 +25,6 @@ import numpy as np
 
 from citebot.index.answering.background import unlike_chunks
 from citebot.index.answering.sentences import SentenceVectors, encode_sentences
-from citebot.index.corpus.chunk_table import ChunkTable
 from citebot.index.corpus.chunking import Chunk, chunk_documents
 from citebot.index.corpus.documents import Document
 from citebot.index.retrieval.embedding import Embedder
@@ -155,7 +154,7 @@ def _rows_from(part: store.Contents, start: int, new_ids: set[str], generation: 
     return store.StoredIndex(
         manifest={**part.manifest, "documents": [d for d in part.manifest["documents"] if d["id"] in new_ids]},
         vectors=vectors,
-        chunks=ChunkTable.of(part.chunks, part.manifest["documents"])[start:],
+        chunks=store.table_of(part.chunks, part.manifest["documents"])[start:],
         lexical=LexicalIndex(part.terms[start:]),
         background=part.background,
         sparse=part.sparse.rows_from(start),

@@ -58,6 +58,7 @@ from citebot.index.answering.sentences import SentenceVectors
 from citebot.index.corpus.chunk_table import ChunkTable
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.lexical import LexicalIndex
+from citebot.index.retrieval.prior import boilerplate
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
 from citebot.index.storage import integrity, shapes
 
@@ -239,7 +240,7 @@ def write_files(target: Path, contents: Contents) -> str:
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     width = stored_terms(len(chunks))
     write_sparse(target, sparse.compact(width), background_sparse.compact(width), int(manifest.get("sparse_dim", 0)))
-    write_chunks(target, ChunkTable.of(chunks, manifest.get("documents", [])))
+    write_chunks(target, table_of(chunks, manifest.get("documents", [])))
     write_lexical(target, lexical)
     (target / TRANSLATION).write_text(json.dumps(translation, ensure_ascii=False), encoding="utf-8")
     np.save(target / SENTENCE_VECTORS, np.asarray(sentences.vectors, dtype=np.float32))
@@ -500,11 +501,11 @@ def _chunks_and_lexical(
     documents = manifest.get("documents", [])
     if manifest["format"] == 5:
         rows, terms = shapes.chunk_rows_with_terms(blobs[CHUNKS], count)
-        return ChunkTable.of(rows, documents), LexicalIndex(terms)
+        return table_of(rows, documents), LexicalIndex(terms)
     lexical_arrays = integrity.map_verified(path, manifest["files"], LEXICAL)
     lexical = shapes.lexical(lexical_arrays, blobs[LEXICAL_TERMS], count, packed=manifest["format"] != 6)
     if manifest["format"] == 6:
-        return ChunkTable.of(shapes.chunk_rows(blobs[CHUNKS], count), documents), lexical
+        return table_of(shapes.chunk_rows(blobs[CHUNKS], count), documents), lexical
     texts = integrity.map_verified(path, manifest["files"], CHUNK_TEXTS)
     return shapes.chunk_table(blobs[CHUNK_COLUMNS], blobs[CHUNK_NAMES], texts, count), lexical
 
@@ -527,3 +528,10 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def table_of(chunks: Sequence[Chunk], documents: Sequence[dict]) -> ChunkTable:
+    """Chunks as the stored table, with the chunks that restate their document's metadata marked."""
+    if isinstance(chunks, ChunkTable):
+        return chunks
+    return ChunkTable.of(chunks, boilerplate(chunks, documents))
