@@ -17,6 +17,7 @@ from citebot.index.corpus.documents import DocumentError
 from citebot.index.library import ReindexInProgress
 from citebot.index.storage.build import BuildReport
 from citebot.index.storage.checkpoints import BuildAbandoned
+from citebot.index.storage.store import IndexWriteFailed
 from citebot.settings import Settings
 
 from . import buttons, formatting, replies, uploads
@@ -122,6 +123,10 @@ class AdminCommands:
             except DocumentError as error:
                 logger.warning("Reindex failed: %s", error)
                 await progress.finish(failed(str(error)))
+                return None
+            except IndexWriteFailed as error:
+                logger.error("Reindex failed: %s", error)
+                await progress.finish(failed(error.reason))
                 return None
             except Exception:
                 logger.exception("Reindex failed")

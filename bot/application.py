@@ -19,6 +19,7 @@ from telegram.request import HTTPXRequest
 
 from citebot.index.library import ReindexInProgress
 from citebot.index.storage.checkpoints import BuildAbandoned
+from citebot.index.storage.store import IndexWriteFailed
 from citebot.services import open_library
 from citebot.settings import Settings
 
@@ -165,6 +166,9 @@ def rebuild(library: DocumentLibrary) -> None:
     try:
         report = library.reindex()
     except (ReindexInProgress, BuildAbandoned):  # an admin's rebuild is running, or the bot is stopping
+        return
+    except IndexWriteFailed as error:  # a full disk, say: a line for the operator, no traceback
+        logger.error("The rebuild of the outdated index failed: %s", error)
         return
     except Exception:
         logger.exception("The rebuild of the outdated index failed; the old index goes on answering")

@@ -39,12 +39,13 @@ def open_library(settings: Settings, rebuild_if_outdated: bool = True):
     from citebot.index.corpus.documents import DocumentError
     from citebot.index.library import ReindexInProgress
     from citebot.index.retrieval.embedding import EmbedderError
+    from citebot.index.storage.store import IndexWriteFailed
 
     from .services import open_library as open_configured_library
 
     try:
         return open_configured_library(settings, TerminalProgress(), rebuild_if_outdated)
-    except (DocumentError, EmbedderError) as exc:
+    except (DocumentError, EmbedderError, IndexWriteFailed) as exc:
         raise click.ClickException(str(exc)) from exc
     except ReindexInProgress as exc:
         raise click.ClickException(f"{exc}; try again when it has finished") from exc
@@ -120,7 +121,7 @@ def reindex() -> None:
     from citebot.index.corpus.documents import DocumentError
     from citebot.index.retrieval.embedding import EmbedderError, make_embedder
     from citebot.index.storage.build import build_index
-    from citebot.index.storage.store import BuildInProgress
+    from citebot.index.storage.store import BuildInProgress, IndexWriteFailed
 
     settings = load_settings()
     try:
@@ -132,7 +133,7 @@ def reindex() -> None:
             progress=TerminalProgress(),
             limits=settings.document_limits(),
         )
-    except (DocumentError, EmbedderError) as exc:
+    except (DocumentError, EmbedderError, IndexWriteFailed) as exc:
         raise click.ClickException(str(exc)) from exc
     except BuildInProgress as exc:
         raise click.ClickException(f"{exc}; try again when it has finished") from exc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -61,13 +62,29 @@ def embedder():
 
 
 def citebot(
-    *args: str, env: dict | None = None, stdin: str | None = None, cwd: Path | None = None, timeout: float = 300
+    *args: str,
+    env: dict | None = None,
+    stdin: str | None = None,
+    cwd: Path | None = None,
+    timeout: float = 300,
+    file_size_limit: int | None = None,
 ) -> subprocess.CompletedProcess:
-    """Run the installed `citebot` command the way a user does."""
+    """Run the installed `citebot` command the way a user does. With `file_size_limit` (bytes), a
+    write that would make any file larger fails as on a full disk (EFBIG: Python ignores SIGXFSZ)."""
     command = [str(Path(sys.executable).parent / "citebot"), *args]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("CITEBOT_", "TELEGRAM_"))}
     full_env.update(env or {})
-    return subprocess.run(command, input=stdin, capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout)
+    limit = functools.partial(resource.setrlimit, resource.RLIMIT_FSIZE, (file_size_limit,) * 2)
+    return subprocess.run(
+        command,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
+        preexec_fn=limit if file_size_limit is not None else None,
+    )
 
 
 def make_live_generation_outdated(index_dir: Path, **recipe) -> None:

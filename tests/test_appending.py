@@ -181,6 +181,33 @@ def test_citebot_reindex_says_it_appended_and_ask_cites_the_new_document(collect
     assert reply["excerpts"][0]["doc"] == "tea" and "eighty degrees" in reply["excerpts"][0]["text"]
 
 
+@pytest.mark.parametrize("change", ["append", "rebuild"])
+def test_a_disk_that_refuses_writes_fails_the_reindex_in_one_line_and_leaves_nothing_behind(collection, change):
+    """Writing the new generation fails part way (files may grow no larger than 100 kB, as on a
+    nearly full disk): `citebot reindex` says why in one line, the unfinished generation is removed at
+    once to give the space back, and the live index goes on answering; with room again, it works."""
+    index_dir = collection / "index"
+    env = {"CITEBOT_DATA_DIR": str(collection / "data"), "CITEBOT_INDEX_DIR": str(index_dir)}
+    live = (index_dir / "current").resolve()
+    if change == "append":
+        (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    else:
+        article = collection / "data" / "mongolia-defector-dilemma.md"
+        article.write_text(article.read_text(encoding="utf-8") + "\n\n蒙古将于明年举办国际象棋节。\n", encoding="utf-8")
+
+    result = citebot("reindex", env=env, file_size_limit=100_000)
+
+    assert result.returncode == 1
+    assert "cannot write a new index" in result.stderr and "File too large" in result.stderr
+    assert "the live index is unchanged" in result.stderr and "Traceback" not in result.stderr
+    assert (index_dir / "current").resolve() == live
+    assert [p.name for p in (index_dir / "generations").iterdir()] == [live.name]
+    asked = json.loads(citebot("ask", "--json", "Why did North Korea recall its ambassador?", env=env).stdout)
+    assert asked["status"] == "answered" and "召回驻蒙古大使" in asked["excerpts"][0]["text"]
+    assert citebot("reindex", env=env).returncode == 0
+    assert (index_dir / "current").resolve() != live
+
+
 def test_a_reindex_while_another_process_builds_is_refused_and_changes_nothing(collection):
     """Two builds from the same live generation would each swap in their own, the later dropping
     what the other appended; the second is refused instead, in the CLI and in the bot's library."""

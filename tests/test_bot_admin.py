@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import resource
 import shutil
 import threading
 import time
@@ -151,6 +152,40 @@ async def test_questions_are_answered_while_the_index_rebuilds(stub, settings, l
     assert answer.blockquotes
     assert "already running" in again.plain_text
     assert stub.rejected == []
+
+
+class FullDiskLibrary(WrappedLibrary):
+    """Its rebuild runs for real while no file may grow past 100 kB, as on a nearly full disk."""
+
+    def reindex(self, progress=None):
+        soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, hard))
+        try:
+            return self.library.reindex(progress)
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+
+
+async def test_a_disk_that_refuses_the_new_index_is_named_to_the_admin_and_the_old_index_answers(
+    stub, settings, data_dir, store, tmp_path, caplog
+):
+    own_data = tmp_path / "data"
+    shutil.copytree(data_dir, own_data)
+    library = Library.open(own_data, tmp_path / "index")
+    before = live_generation(tmp_path / "index")
+    (own_data / "tea.md").write_text("# Tea\n\nGreen tea is steeped at eighty degrees.\n", encoding="utf-8")
+    async with running(build_application(settings, FullDiskLibrary(library), store), poll_timeout=1):
+        stub.push_text(ADMIN_CHAT, ADMIN, "/reindex")
+        [progress] = await stub.wait_for_messages(1, chat_id=ADMIN.id, timeout=REBUILD_TIMEOUT)
+        failed = await text_once_it_reads(stub, progress, "rebuild failed")
+        stub.push_text(ALICE_CHAT, ALICE, ON_TOPIC_QUESTION)
+        [answer] = await stub.wait_for_messages(1, chat_id=ALICE.id)
+    assert "previous index is still in use" in failed and "File too large" in failed
+    assert "Traceback" not in failed and failed.count("unchanged") == 0
+    assert live_generation(tmp_path / "index") == before
+    assert [p.name for p in (tmp_path / "index" / "generations").iterdir()] == [Path(before).name]
+    assert answer.blockquotes
+    assert "Reindex failed: cannot write a new index" in caplog.text
 
 
 async def test_unreadable_document_is_named_to_the_admin_and_the_old_index_answers(

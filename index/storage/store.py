@@ -175,10 +175,19 @@ class Contents:
     sentences: SentenceVectors
 
 
+class IndexWriteFailed(RuntimeError):
+    """A new generation could not be written or switched to (a full disk, say); nothing of it is
+    left behind and the live index is unchanged. `reason` is one line, for an admin."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{reason}; the live index is unchanged")
+
+
 def write_generation(index_dir: Path, contents: Contents) -> Path:
     """Write a complete new generation beside the live one and return its directory."""
-    target = _new_generation_dir(index_dir)
-    write_files(target, contents)
+    with _new_generation(index_dir) as target:
+        write_files(target, contents)
     return target
 
 
@@ -186,14 +195,36 @@ def write_appended(index_dir: Path, base: Path, added: Contents) -> Path:
     """A new generation made of the files of generation `base` (linked, not copied: they never
     change) and an added part holding `added`; returns it."""
     top = _top_manifest(base)
-    target = _new_generation_dir(index_dir)
-    for name in top["files"]:
-        _link(base / name, target / name)
-    part_seal = write_files(target / ADDED, added)
-    manifest = integrity.seal({**top, ADDED: {"chunks": len(added.chunks), SEAL: part_seal}})
-    _write_synced(target / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
-    _fsync_dir(target)
+    with _new_generation(index_dir) as target:
+        for name in top["files"]:
+            _link(base / name, target / name)
+        part_seal = write_files(target / ADDED, added)
+        manifest = integrity.seal({**top, ADDED: {"chunks": len(added.chunks), SEAL: part_seal}})
+        _write_synced(target / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2))
+        _fsync_dir(target)
     return target
+
+
+@contextlib.contextmanager
+def _new_generation(index_dir: Path) -> Iterator[Path]:
+    """A new generation's directory, removed at once if writing it fails: a full disk gets its
+    space back, rather than an hour later when prune would take the unfinished generation."""
+    try:
+        target = _new_generation_dir(index_dir)
+    except OSError as exc:
+        raise write_failed(index_dir, exc) from exc
+    try:
+        yield target
+    except BaseException as exc:
+        shutil.rmtree(target, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise write_failed(index_dir, exc) from exc
+        raise
+
+
+def write_failed(index_dir: Path, error: OSError) -> IndexWriteFailed:
+    reason = error.strerror or str(error) or type(error).__name__
+    return IndexWriteFailed(f"cannot write a new index in {index_dir}: {reason}")
 
 
 def read_manifest(generation: Path) -> dict:
@@ -236,7 +267,7 @@ def write_files(target: Path, contents: Contents) -> str:
         raise ValueError("vectors, chunks, terms and sentences must line up")
     target.mkdir(parents=True, exist_ok=True)
     dense = dense_index(vectors)
-    faiss.write_index(dense, str(target / VECTORS))
+    write_dense(target / VECTORS, dense)
     np.save(target / BACKGROUND, np.asarray(background, dtype=np.float32))
     width = stored_terms(len(chunks))
     write_sparse(target, sparse.compact(width), background_sparse.compact(width), int(manifest.get("sparse_dim", 0)))
@@ -294,6 +325,13 @@ def write_sparse(target: Path, sparse: SparseRows, background: SparseRows, dim: 
         np.savez(out, offsets=postings.offsets, rows=postings.rows, weights=postings.weights)
 
 
+def write_dense(path: Path, index: faiss.Index) -> None:
+    """FAISS's own file writer only prints an error it meets when closing the file, so a full disk
+    left a cut-short index behind, checksummed as if whole; through a Python file it is an OSError."""
+    with open(path, "wb") as out:
+        faiss.write_index(index, faiss.PyCallbackIOWriter(out.write))
+
+
 def dense_index(vectors: np.ndarray) -> faiss.Index:
     """Exact search for small collections; above EXACT_UP_TO chunks an inverted file over 8-bit
     quantised vectors (a quarter of the memory, a few thousand vectors scanned per question)."""
@@ -346,9 +384,15 @@ def activate(index_dir: Path, generation: Path) -> None:
     if link.is_dir() and not link.is_symlink():  # damage: os.replace cannot put a link over a directory
         shutil.rmtree(link)
     temp = index_dir / f".current-{uuid.uuid4().hex[:8]}"
-    os.symlink(Path("generations") / generation.name, temp)
-    os.replace(temp, link)
-    _fsync_dir(index_dir)
+    try:
+        os.symlink(Path("generations") / generation.name, temp)
+        os.replace(temp, link)
+    except OSError as exc:  # `current` still names the live generation
+        temp.unlink(missing_ok=True)
+        shutil.rmtree(generation, ignore_errors=True)
+        raise write_failed(index_dir, exc) from exc
+    with contextlib.suppress(OSError):  # the swap is done; a directory that cannot be synced holds it anyway
+        _fsync_dir(index_dir)
     prune(index_dir, keep={generation.name} | ({previous} if previous else set()))
 
 
