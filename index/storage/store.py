@@ -329,7 +329,7 @@ def write_dense(path: Path, index: faiss.Index) -> None:
     """FAISS's own file writer only prints an error it meets when closing the file, so a full disk
     left a cut-short index behind, checksummed as if whole; through a Python file it is an OSError."""
     with open(path, "wb") as out:
-        faiss.write_index(index, faiss.PyCallbackIOWriter(out.write))
+        faiss.write_index(index, faiss.PyCallbackIOWriter(out.write))  # type: ignore[attr-defined]  # not in the stubs
 
 
 def dense_index(vectors: np.ndarray) -> faiss.Index:
