@@ -67,6 +67,36 @@ def hybrid_index(c: Collection) -> HybridIndex:
     )
 
 
+def appended_hybrid_index(rng: np.random.Generator, c: Collection, parts: int, share: float) -> HybridIndex:
+    """The same collection held as one whose last `parts` parts (each `share` of it) were appended
+    in the running bot (store.combined): FAISS trained on the base with the parts' vectors added,
+    each part's BM25 postings a segment of its own with its own heads, latent-term postings merged.
+    Its words are drawn again per segment, so compare it with exact_top over itself."""
+    size, step = len(c.topics), int(len(c.topics) * share)
+    base = size - parts * step
+    dense = store.dense_index(c.vectors[:base])
+    dense.add(c.vectors[base:])
+    lexical = segment_words(rng, c.topics[:base])
+    postings = SparsePostings.build(rows_between(c.sparse, 0, base), SPARSE_DIM)
+    for start in range(base, size, step):
+        stop = start + step
+        lexical = lexical.extended(segment_words(rng, c.topics[start:stop]), start, stop - start)
+        postings = postings.merged(SparsePostings.build(rows_between(c.sparse, start, stop), SPARSE_DIM), start)
+    return HybridIndex(
+        dense=dense, lexical=lexical, sparse=c.sparse, postings=postings, prior=np.zeros(size, dtype=np.float32)
+    )
+
+
+def segment_words(rng: np.random.Generator, topics: np.ndarray) -> LexicalIndex:
+    return LexicalIndex(
+        fields={name: field_words(rng, topics, name, count, vocabulary) for name, (count, vocabulary) in FIELDS.items()}
+    )
+
+
+def rows_between(rows: SparseRows, start: int, stop: int) -> SparseRows:
+    return SparseRows(rows.indices[start:stop], rows.weights[start:stop])
+
+
 def questions(rng: np.random.Generator, c: Collection, count: int) -> list[Question]:
     asked = []
     for row in rng.integers(0, len(c.topics), count):

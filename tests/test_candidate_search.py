@@ -105,6 +105,7 @@ def test_scale_bench_measures_the_candidate_search_on_a_generated_collection():
     report = bench.scale(25_000, queries=5, judged=3)
     assert report["index_type"].startswith("IVF") and report["sparse_terms_per_chunk"] == 48
     assert 0.8 <= report["recall_at_10"] <= 1.0 and report["p95_ms"] > 0
+    assert 0.8 <= report["after_appends"]["recall_at_10"] <= 1.0 and report["after_appends"]["p95_ms"] > 0
     assert report["index_memory_mb"]["total"] > report["index_memory_mb"]["dense"] > 0
 
 
