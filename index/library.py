@@ -13,6 +13,7 @@ from citebot.index.answering.cache import AnswerCache
 from citebot.index.answering.compose import compose
 from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
+from citebot.index.retrieval import terms
 from citebot.index.retrieval.embedding import Embedder, make_embedder, package_of
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
 from citebot.index.storage import build, heap, store
@@ -161,6 +162,8 @@ class Library:
                 )
             except store.BuildInProgress as exc:
                 raise ReindexInProgress(str(exc)) from exc
+            finally:
+                terms.release_dictionaries()
             if report.collection is not None:  # appended in memory: the collection is not read again
                 earlier = before if loaded is not None and report.appended_to == loaded.path else None
                 self._use(report.collection, earlier=earlier)

@@ -292,3 +292,19 @@ def test_the_collection_an_append_replaces_is_freed_at_once(collection):
         assert replaced() is None
     finally:
         gc.enable()
+
+
+def test_a_rebuild_gives_back_the_dictionary_only_building_reads(collection):
+    """CC-CEDICT (about 90 MB) glosses the chunks of a build; no question reads it, so a running bot
+    does not keep it between its rare rebuilds, and the next one loads it again."""
+    from citebot.index.retrieval import terms
+
+    library = Library.open(collection / "data", collection / "index", embedder())
+    (collection / "data" / "tea.md").write_text(TEA, encoding="utf-8")
+    assert library.reindex().appended == 1
+    assert terms._cedict.cache_info().currsize == 0
+    library.answer(BREAD_QUESTION)
+    assert terms._cedict.cache_info().currsize == 0
+    (collection / "data" / "tea.md").write_text(TEA.replace("eighty", "seventy"), encoding="utf-8")
+    library.reindex()
+    assert "seventy degrees" in library.answer(TEA_QUESTION).excerpts[0].text
