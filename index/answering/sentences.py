@@ -15,38 +15,12 @@ import numpy as np
 from citebot.index.corpus.chunking import Chunk
 from citebot.index.corpus.text import split_sentences
 from citebot.index.retrieval.embedding import Embedder
+from citebot.index.row_blocks import RowBlocks
 
 
 def window_sentences(text: str) -> list[str]:
     """The non-empty sentences of a window, stripped, in order: what the direct answer chooses from."""
     return [s.strip() for s in split_sentences(text) if s.strip()]
-
-
-class RowBlocks:
-    """Blocks of rows read as one matrix without copying them together: a generation's memory-mapped
-    sentence vectors, then those of documents appended in memory."""
-
-    def __init__(self, blocks: Sequence[np.ndarray | RowBlocks]) -> None:
-        self.blocks: tuple[np.ndarray, ...] = tuple(
-            b for block in blocks for b in (block.blocks if isinstance(block, RowBlocks) else [block])
-        )
-        self.bounds = np.cumsum([0, *map(len, self.blocks)])
-        self.shape = (int(self.bounds[-1]), self.blocks[0].shape[1])
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, rows: np.ndarray | int) -> np.ndarray:
-        rows = np.asarray(rows, dtype=np.int64)
-        block_of = np.searchsorted(self.bounds, rows, side="right") - 1
-        found = np.empty((*rows.shape, self.shape[1]), dtype=np.float32)
-        for block in np.unique(block_of):
-            within = block_of == block
-            found[within] = self.blocks[block][rows[within] - self.bounds[block]]
-        return found
-
-    def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        return np.vstack(self.blocks).astype(dtype or np.float32)
 
 
 @dataclass(frozen=True)

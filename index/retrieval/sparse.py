@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from citebot.index.row_blocks import RowBlocks
+
 TERMS_PER_TEXT = 256
 STORED_TERMS = 256
 LARGE_FROM = 20_000  # chunks; a larger collection keeps fewer latent terms a chunk, to fit in memory
@@ -30,8 +32,8 @@ def stored_terms(chunks: int) -> int:
 
 @dataclass(frozen=True)
 class SparseRows:
-    indices: np.ndarray  # (n, terms) int32 with -1 pads, or uint16 with PAD
-    weights: np.ndarray  # (n, terms) float32 or float16, 0 pads, rows of unit length (before compacting)
+    indices: np.ndarray | RowBlocks  # (n, terms) int32 with -1 pads, or uint16 with PAD
+    weights: np.ndarray | RowBlocks  # (n, terms) float32 or float16, 0 pads, rows of unit length (before compacting)
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -69,11 +71,12 @@ class SparseRows:
         return SparseRows(self.indices[start:], self.weights[start:])
 
     def stacked(self, added: SparseRows) -> SparseRows:
-        """These stored rows, then `added` compacted to their width (an appended document's rows)."""
+        """These stored rows, then `added` compacted to their width (an appended document's rows),
+        held as blocks: the stored rows stay where they are (memory-mapped)."""
         if not len(added):
             return self
         added = added.compact(self.indices.shape[1])
-        return SparseRows(np.vstack([self.indices, added.indices]), np.vstack([self.weights, added.weights]))
+        return SparseRows(RowBlocks([self.indices, added.indices]), RowBlocks([self.weights, added.weights]))
 
     def cosine(self, query: SparseRows, dim: int = 0) -> np.ndarray:
         """Cosine of every row with the single query row."""
@@ -81,10 +84,10 @@ class SparseRows:
 
     def cosine_of(self, slots: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
         """Cosine with the query (as `query_slots`) of the given rows, or of every row."""
-        indices = self.indices if rows is None else self.indices[rows]
+        indices = np.asarray(self.indices if rows is None else self.indices[rows])
         query = slots[indices]
         shared = np.nonzero(query)  # only the few terms a row shares with the query need its weights
-        weights = (self.weights if rows is None else self.weights[rows])[shared].astype(np.float32)
+        weights = np.asarray(self.weights if rows is None else self.weights[rows])[shared].astype(np.float32)
         return np.bincount(shared[0], weights=query[shared] * weights, minlength=len(indices)).astype(np.float32)
 
 
