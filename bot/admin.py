@@ -144,7 +144,13 @@ class AdminCommands:
             await reply_html(reply_to, [replies.rebuild_busy_text(t)])
             return False
         async with self._rebuilding:
-            await asyncio.to_thread(change.apply)
+            try:
+                await asyncio.to_thread(change.apply)
+            except OSError as error:  # a full disk, say: put back what was changed, and say why
+                logger.error("Could not change the data directory: %s", error)
+                await asyncio.to_thread(change.undo)
+                await reply_html(reply_to, [replies.upload_index_failed_text(t, error.strerror or str(error))])
+                return False
             report = await self.rebuild(reply_to, t, functools.partial(replies.upload_index_failed_text, t))
             if report is None:
                 await asyncio.to_thread(change.undo)

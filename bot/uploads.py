@@ -137,12 +137,14 @@ class DataDirChange:
         self._before: dict[Path, bytes | None] = {}
 
     def apply(self) -> None:
-        for path, content in self.changes.items():
-            self._before[path] = path.read_bytes() if path.exists() else None
+        """Writes first, then deletions: a write that fails (a full disk) leaves every file there."""
+        for path, content in sorted(self.changes.items(), key=lambda change: change[1] is None):
+            before = path.read_bytes() if path.exists() else None
             if content is None:
                 path.unlink(missing_ok=True)
             else:
                 write_atomically(path, content)
+            self._before[path] = before  # only what was changed is undone
 
     def undo(self) -> None:
         for path, content in self._before.items():

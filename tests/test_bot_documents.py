@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -148,6 +149,30 @@ async def test_an_existing_id_is_replaced_only_after_confirmation(stub, doc_bot,
     assert await press(stub, ADMIN_CHAT, ADMIN, question, "Replace") == (
         "This confirmation has expired. Please send the command again."
     )
+
+
+async def test_a_disk_that_refuses_the_new_file_keeps_the_old_one_and_says_why(stub, doc_bot, own_data):
+    """Replacing bread.txt with a longer bread.md while no file may grow past 400 kB (a disk nearly
+    full; the bot's own small files still fit): the admin is told why, bread.txt is still there and
+    still answers."""
+    (own_data / "bread.txt").write_bytes(BREAD)
+    await asyncio.to_thread(doc_bot.reindex)
+    before = snapshot(own_data)
+    longer = BREAD.replace(b"forty", b"fifty") + b"\n".join([b"Rye bread keeps longer than wheat bread."] * 12_000)
+    stub.push_document(ADMIN_CHAT, ADMIN, "bread.md", longer)
+    question = await next_reply(stub, ADMIN_CHAT)
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, hard))
+    try:
+        await press(stub, ADMIN_CHAT, ADMIN, question, "Replace")
+        failed = await wait_for_text(stub, ADMIN_CHAT, "nothing was changed")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+    assert "I could not index this document, so nothing was changed. File too large" in failed.plain_text
+    assert snapshot(own_data) == before
+    stub.push_text(ALICE_CHAT, ALICE, "How long should sourdough bread bake?")
+    answer = await next_reply(stub, ALICE_CHAT)
+    assert any("forty minutes" in quote for quote in answer.blockquotes)
 
 
 async def test_remove_deletes_a_document_after_confirmation_and_reindexes(stub, doc_bot, own_data):
