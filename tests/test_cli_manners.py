@@ -41,6 +41,15 @@ def test_verbose_works_after_the_subcommand_too(small_env):
     assert "faiss.loader" not in after.stderr
 
 
+@pytest.mark.parametrize("command", ["reindex", "ask"])
+def test_an_index_folder_that_cannot_be_made_is_named_in_one_line(small_env, tmp_path, command):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    env = {**small_env, "CITEBOT_INDEX_DIR": str(tmp_path / "a-file" / "index")}
+    result = citebot(command, *(["Why did North Korea recall its ambassador?"] if command == "ask" else []), env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"cannot write a new index in {tmp_path / 'a-file' / 'index'}: Not a directory" in result.stderr
+
+
 def test_an_empty_data_folder_names_every_accepted_file_type(tmp_path):
     (tmp_path / "empty").mkdir()
     result = citebot(

@@ -125,8 +125,12 @@ BUILD_LOCK = ".build.lock"
 def exclusive_build(index_dir: Path) -> Iterator[None]:
     """Held while a generation is built, so two processes never build from the same live generation
     (the later swap would drop what the other appended). The kernel releases it if a build dies."""
-    Path(index_dir).mkdir(parents=True, exist_ok=True)
-    with open(Path(index_dir) / BUILD_LOCK, "a") as lock:
+    try:
+        Path(index_dir).mkdir(parents=True, exist_ok=True)
+        lock = open(Path(index_dir) / BUILD_LOCK, "a")  # noqa: SIM115  # closed by the with below
+    except OSError as exc:  # no room even for the lock file (or no write permission)
+        raise write_failed(index_dir, exc) from exc
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
