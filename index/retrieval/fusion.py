@@ -17,6 +17,7 @@ import numpy as np
 from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots
 from citebot.index.storage import store
+from citebot.index.storage.dense_shards import DenseShards
 
 LEXICAL_WEIGHT = 0.25
 SPARSE_WEIGHT = 0.3
@@ -55,7 +56,7 @@ class Question:
 
 @dataclass
 class HybridIndex:
-    dense: faiss.Index
+    dense: faiss.Index | DenseShards
     lexical: LexicalIndex
     sparse: SparseRows  # the chunks' stored latent terms (empty when the index has none)
     postings: SparsePostings
@@ -132,7 +133,7 @@ class HybridIndex:
         return self.sparse.cosine_of(query_slots(query), rows)
 
 
-def reconstruct(index: faiss.Index, rows: np.ndarray) -> np.ndarray:
+def reconstruct(index: faiss.Index | DenseShards, rows: np.ndarray) -> np.ndarray:
     """The stored vectors of a few hundred rows. In this thread only, without OpenMP: waking a second
     thread costs more than decoding them (and on a busy machine, many times more)."""
     threads = faiss.omp_get_max_threads()

@@ -61,6 +61,7 @@ from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.prior import boilerplate
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
 from citebot.index.storage import integrity, shapes
+from citebot.index.storage.dense_shards import DenseShards
 
 # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
 # 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
@@ -152,7 +153,7 @@ class IndexCorrupt(RuntimeError):
 @dataclass(frozen=True)
 class StoredIndex:
     manifest: dict
-    vectors: faiss.Index
+    vectors: faiss.Index | DenseShards  # shards once documents are appended
     chunks: ChunkTable
     lexical: LexicalIndex
     background: np.ndarray
@@ -358,9 +359,10 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
     return index
 
 
-def dense_search(index: faiss.Index, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(index, faiss.IndexIVF):
-        index.nprobe = PROBED_LISTS
+def dense_search(index: faiss.Index | DenseShards, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    for ivf in index.ivf_parts() if isinstance(index, DenseShards) else [index]:
+        if isinstance(ivf, faiss.IndexIVF):
+            ivf.nprobe = PROBED_LISTS
     return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
 
 
@@ -371,7 +373,9 @@ def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     return flat.search(np.ascontiguousarray(queries, dtype=np.float32), k)[1]
 
 
-def describe(index: faiss.Index) -> str:
+def describe(index: faiss.Index | DenseShards) -> str:
+    if isinstance(index, DenseShards):
+        return " + ".join(describe(shard) for shard in index.shards)
     if isinstance(index, faiss.IndexIVF):
         return f"IVF{index.nlist},SQ8 nprobe={PROBED_LISTS}"
     return "Flat"
@@ -460,20 +464,19 @@ def _load_generation(path: Path) -> StoredIndex:
     part = load_part(path / ADDED)
     if part.manifest.get(SEAL) != added[SEAL] or len(part.chunks) != added["chunks"]:
         raise integrity.IntegrityError("the added part is not the one this generation was written with")
-    return combined(base, part, copy=False)
+    return combined(base, part)
 
 
 COLLECTION_KEYS = ("background_passages", "corpus_hash", "built_at", "translation")
 
 
-def combined(base: StoredIndex, part: StoredIndex, copy: bool = True) -> StoredIndex:
+def combined(base: StoredIndex, part: StoredIndex) -> StoredIndex:
     """base with the chunks of part after its own: what the collection answers from once documents
     are appended. What depends on every chunk (background passages, translation tables) is the
-    part's, which was made for the whole collection. `copy=False` adds part's vectors to base's
-    FAISS index itself (a base just loaded, that nothing else uses)."""
+    part's, which was made for the whole collection. Nothing of base is copied or changed: the
+    collection it was may still be answering."""
     offset, added = len(base.chunks), len(part.chunks)
-    vectors = faiss.clone_index(base.vectors) if copy else base.vectors
-    vectors.add(part.vectors.reconstruct_n(0, part.vectors.ntotal))
+    vectors = DenseShards([base.vectors, part.vectors])
     sparse = base.sparse.stacked(part.sparse)
     dim = int(base.manifest.get("sparse_dim", 0))
     part_postings = (
