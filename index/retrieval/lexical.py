@@ -34,6 +34,20 @@ def distinct(query: list[str]) -> list[str]:
     return sorted(set(query))
 
 
+def term_weight(idf: float, counts: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """A term's BM25 weight in chunks holding it `counts` times, whose length norms are `norms`."""
+    tf = counts.astype(np.float32)
+    return idf * tf * (K1 + 1) / (tf + norms)
+
+
+def held_counts(rows: np.ndarray, counts: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of the `wanted` rows (ascending) a term's postings (`rows` ascending, not empty) hold,
+    and the term's count in each of those."""
+    at = np.minimum(np.searchsorted(rows, wanted), len(rows) - 1)
+    held = rows[at] == wanted
+    return held, counts[at[held]]
+
+
 class PackedRows:
     """Each term's posting rows, ascending, as 16-bit offsets within blocks of 2**BLOCK_BITS chunks,
     with where each (term, block) run starts: 2 bytes a posting instead of 4."""
@@ -199,8 +213,7 @@ class BM25:
         for term in distinct(query):
             rows, counts = self.postings_of(term)
             if len(rows):
-                tf = counts.astype(np.float32)
-                scores[rows] += self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
+                scores[rows] += term_weight(self.idf(term), counts, self.norm[rows])
         return scores
 
     def scores_of(self, query: list[str], chosen: np.ndarray) -> np.ndarray:
@@ -210,10 +223,8 @@ class BM25:
             rows, counts = self.postings_of(term)
             if not len(rows):
                 continue
-            at = np.minimum(np.searchsorted(rows, chosen), len(rows) - 1)
-            held = rows[at] == chosen
-            found = counts[at[held]].astype(np.float32)
-            scores[held] += self.idf(term) * found * (K1 + 1) / (found + self.norm[chosen[held]])
+            held, found = held_counts(rows, counts, chosen)
+            scores[held] += term_weight(self.idf(term), found, self.norm[chosen[held]])
         return scores
 
     def candidates(self, query: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -223,8 +234,7 @@ class BM25:
             if t is None:
                 continue
             rows, counts = self.heads.of(self, t)
-            tf = counts.astype(np.float32)
-            yield rows, self.idf(term) * tf * (K1 + 1) / (tf + self.norm[rows])
+            yield rows, term_weight(self.idf(term), counts, self.norm[rows])
 
     def ceiling(self, query: list[str]) -> float:
         """The score of a chunk holding every query term, so scores read as coverage from 0 to 1.
@@ -280,8 +290,7 @@ class SegmentedBM25:
             idf = self.idf(term)
             for n, segment, _, norm in self._parts(term):
                 rows, counts = segment.postings_of(term)
-                tf = counts.astype(np.float32)
-                scores[self.offsets[n] + rows] += idf * tf * (K1 + 1) / (tf + norm[rows])
+                scores[self.offsets[n] + rows] += term_weight(idf, counts, norm[rows])
         return scores
 
     def scores_of(self, query: list[str], chosen: np.ndarray) -> np.ndarray:
@@ -296,10 +305,8 @@ class SegmentedBM25:
                 rows, counts = segment.postings_of(term)
                 if not len(rows):  # a vocabulary may keep a term no chunk of the segment holds
                     continue
-                position = np.minimum(np.searchsorted(rows, local), len(rows) - 1)
-                held = rows[position] == local
-                found = counts[position[held]].astype(np.float32)
-                scores[within][held] += idf * found * (K1 + 1) / (found + norm[local[held]])
+                held, found = held_counts(rows, counts, local)
+                scores[within][held] += term_weight(idf, found, norm[local[held]])
         return scores
 
     def candidates(self, query: list[str]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -307,9 +314,8 @@ class SegmentedBM25:
             idf, rows, weights = self.idf(term), [], []
             for n, segment, t, norm in self._parts(term):
                 head, counts = segment.heads.of(segment, t)
-                tf = counts.astype(np.float32)
                 rows.append(head + self.offsets[n])
-                weights.append(idf * tf * (K1 + 1) / (tf + norm[head]))
+                weights.append(term_weight(idf, counts, norm[head]))
             if rows:
                 yield np.concatenate(rows), np.concatenate(weights)
 

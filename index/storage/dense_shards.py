@@ -6,7 +6,7 @@ give their vectors back, which the fused ranking needs, so this is a small class
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import faiss
 import numpy as np
@@ -45,6 +45,3 @@ class DenseShards:
 
     def reconstruct_n(self, start: int, count: int) -> np.ndarray:
         return self.reconstruct_batch(np.arange(start, start + count))
-
-    def ivf_parts(self) -> Iterator[faiss.IndexIVF]:
-        return (s for s in self.shards if isinstance(s, faiss.IndexIVF))

@@ -360,9 +360,9 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
 
 
 def dense_search(index: faiss.Index | DenseShards, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    for ivf in index.ivf_parts() if isinstance(index, DenseShards) else [index]:
-        if isinstance(ivf, faiss.IndexIVF):
-            ivf.nprobe = PROBED_LISTS
+    for shard in index.shards if isinstance(index, DenseShards) else [index]:
+        if isinstance(shard, faiss.IndexIVF):
+            shard.nprobe = PROBED_LISTS
     return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
 
 
