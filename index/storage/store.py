@@ -60,7 +60,7 @@ from citebot.index.corpus.chunking import Chunk
 from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.prior import boilerplate
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
-from citebot.index.storage import integrity, shapes
+from citebot.index.storage import faiss_layout, integrity, shapes
 from citebot.index.storage.dense_shards import DenseShards
 
 # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
@@ -108,7 +108,7 @@ REQUIRED_FILES = (
 
 # Read in place from memory maps: a large collection's texts, sentence vectors, BM25 postings and latent
 # terms stay on disk (in the page cache) but for the rows and terms questions touch.
-MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL, SPARSE)
+MAPPED_FILES = (CHUNK_TEXTS, SENTENCE_VECTORS, LEXICAL, SPARSE, VECTORS)
 
 
 class IndexMissing(FileNotFoundError):
@@ -337,6 +337,25 @@ def write_dense(path: Path, index: faiss.Index) -> None:
         faiss.write_index(index, faiss.PyCallbackIOWriter(out.write))  # type: ignore[attr-defined]  # not in the stubs
 
 
+def read_dense(path: Path, files: object, dimension: int, count: int) -> faiss.Index:
+    """The dense index, its inverted lists mapped in place when the file is one whose lists were
+    checked to add up (faiss_layout); an exact index, or any other, is read as a copy."""
+    before = (path / VECTORS).stat()
+    file = integrity.map_verified(path, files, VECTORS)
+    if faiss_layout.readable_in_place(file, dimension, count):
+        index = faiss.read_index(str(path / VECTORS), faiss.IO_FLAG_MMAP_IFC)
+        if _identity(before) != _identity((path / VECTORS).stat()):
+            raise integrity.IntegrityError(f"{VECTORS} was replaced while it was read")
+    else:
+        index = faiss.deserialize_index(np.frombuffer(file, dtype=np.uint8))
+    shapes.vectors(index, dimension, count)
+    return index
+
+
+def _identity(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
 def dense_index(vectors: np.ndarray) -> faiss.Index:
     """Exact search for small collections; above EXACT_UP_TO chunks an inverted file over 8-bit
     quantised vectors (a quarter of the memory, a few thousand vectors scanned per question)."""
@@ -512,8 +531,7 @@ def load_part(path: Path) -> StoredIndex:
     blobs = integrity.read_verified(path, files, required_files(manifest["format"]), mapped=MAPPED_FILES)
     dimension, count = manifest["dimension"], manifest["chunks"]
     passages = len(manifest.get("background_passages", []))
-    vectors = faiss.deserialize_index(np.frombuffer(blobs[VECTORS], dtype=np.uint8))
-    shapes.vectors(vectors, dimension, count)
+    vectors = read_dense(path, files, dimension, count)
     chunks, lexical = _chunks_and_lexical(path, manifest, blobs, count)
     background = shapes.background(blobs[BACKGROUND], dimension, passages)
     sparse_dim = manifest.get("sparse_dim", 0)
