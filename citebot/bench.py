@@ -109,6 +109,20 @@ def rss_mb(pid: int | str = "self") -> float:
     return memory_mb(pid)["rss"]
 
 
+def reset_peak_rss() -> None:
+    """Start VmHWM again from the current resident memory (Linux; elsewhere the peak stays NaN)."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    """The most resident memory since the last reset_peak_rss, mapped index pages included."""
+    for line in _read_lines("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def memory_mb(pid: int | str = "self") -> dict[str, float]:
     """Resident memory: all of it, the process's own (anonymous), and pages of mapped files (the
     index files read in place, which the kernel can drop and read again)."""
@@ -393,14 +407,20 @@ def loading(index_dir: Path, target: Path, size: int, embedder) -> dict:
     postings read back) and to build the searcher over it (paragraphs, prior, translation tables):
     what a restart or a swap costs."""
     generation = synthetic.replicate_generation(store.load(index_dir), target, size)
+    gc.collect()
+    heap.trim()
+    before = rss_mb()
+    reset_peak_rss()
     started = time.perf_counter()
     stored = store.load(target)
     loaded = time.perf_counter()
+    peak = peak_rss_mb()
     Searcher(stored, embedder)
     return {
         "chunks": size,
         "files_mb": sum(p.stat().st_size for p in generation.iterdir()) / 2**20,
         "load_s": loaded - started,
+        "load_peak_mb": peak - before,
         "searcher_s": time.perf_counter() - loaded,
     }
 
@@ -410,7 +430,7 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
     bot has loaded: `/reindex` appends them (only their chunks are embedded), and the first answer
     after it. The collection is the live index replicated in the real format (synthetic.py).
     Memory: what the collection adds to the process (the model was loaded before) once loaded,
-    after it answered the questions, and after the append."""
+    after it answered the questions, and after the append; and the peaks while loading and appending."""
     synthetic.replicate_generation(store.load(index_dir), target / "index", size)
     shutil.copytree(data_dir, target / "data")
     gc.collect()
@@ -420,16 +440,20 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
     def added() -> dict[str, float]:
         return {name: value - before[name] for name, value in memory_mb().items()}
 
+    reset_peak_rss()
     started = time.perf_counter()
     library = Library.open(target / "data", target / "index", embedder)
     loaded = time.perf_counter()
+    peaks = {"loading": peak_rss_mb() - before["rss"]}
     memory = {"loaded": added()}
     for question in questions:
         library.answer(question)
     memory[f"after {len(questions)} questions"] = added()
+    reset_peak_rss()
     appending_started = time.perf_counter()
     report = library.reindex()
     appended = time.perf_counter()
+    peaks["appending"] = peak_rss_mb() - before["rss"]
     answer = library.answer(questions[0])
     answered = time.perf_counter()
     memory["after the append"] = added()
@@ -440,6 +464,7 @@ def appending(data_dir: Path, index_dir: Path, target: Path, size: int, embedder
         "chunks_appended": report.chunks - size,
         "load_s": loaded - started,
         "index_memory_mb": memory,
+        "peak_mb": peaks,
         "append_s": appended - appending_started,
         "first_answer_s": answered - appended,
         "citable": any(e.doc in new for e in answer.excerpts),
@@ -497,14 +522,16 @@ def render(report: dict) -> str:
     lines += [scale_line(s) for s in report["scale"]]
     lines += [
         f"loading {x['chunks']:,} chunks in the real format ({x['files_mb']:.0f} MB): verified and parsed "
-        f"{x['load_s']:.1f} s, searcher built {x['searcher_s']:.1f} s"
+        f"{x['load_s']:.1f} s (peak {x['load_peak_mb']:.0f} MB more resident), searcher built {x['searcher_s']:.1f} s"
         for x in report.get("loading", [])
     ]
     lines += [
         f"appending {x['documents_appended']} document(s), {x['chunks_appended']} chunks, to {x['chunks']:,} chunks "
         f"loaded by the bot: citable after {x['append_s']:.1f} s (first answer {x['first_answer_s']:.2f} s, "
         f"{'cites it' if x['citable'] else 'does NOT cite it'}); loading the collection took {x['load_s']:.1f} s; "
-        "the memory it adds: " + "; ".join(f"{when} {memory_line(m)}" for when, m in x["index_memory_mb"].items())
+        "the memory it adds: "
+        + "; ".join(f"{when} {memory_line(m)}" for when, m in x["index_memory_mb"].items())
+        + f"; peak while loading {x['peak_mb']['loading']:.0f} MB, while appending {x['peak_mb']['appending']:.0f} MB"
         for x in report.get("appending", [])
     ]
     return "\n".join(lines)

@@ -116,7 +116,19 @@ def test_loading_bench_times_a_verified_generation_of_the_asked_size(tmp_path):
     Library.open(write_small_corpus(tmp_path / "data"), tmp_path / "index", embedder())
     report = bench.loading(tmp_path / "index", tmp_path / "big", 250, embedder())
     assert report["chunks"] == 250 and report["load_s"] > 0 and report["searcher_s"] > 0
+    assert report["load_peak_mb"] == report["load_peak_mb"]  # measured (not NaN) on Linux
     big = store.load(tmp_path / "big")  # checksums and shapes hold, as for any generation
     assert len(big.chunks) == 250 and big.vectors.ntotal == 250 and len(big.sentences) == 250
     hits = Searcher(big, embedder()).search("平壤为什么召回大使?").hits
     assert hits and "召回驻蒙古大使" in hits[0].chunk.text
+
+
+def test_appending_bench_makes_the_new_documents_citable_in_a_loaded_collection(tmp_path):
+    from citebot import bench
+
+    data = write_small_corpus(tmp_path / "data")
+    Library.open(data, tmp_path / "index", embedder())
+    report = bench.appending(data, tmp_path / "index", tmp_path / "big", 300, embedder(), ["平壤为什么召回大使?"])
+    assert report["citable"] and report["documents_appended"] == 2 and report["chunks_appended"] > 0
+    assert set(report["index_memory_mb"]) == {"loaded", "after 1 questions", "after the append"}
+    assert all(peak == peak for peak in report["peak_mb"].values())  # measured (not NaN) on Linux

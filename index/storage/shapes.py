@@ -11,6 +11,7 @@ import io
 import json
 import mmap
 import zipfile
+from collections.abc import Callable
 from itertools import pairwise
 from typing import IO, cast
 
@@ -180,17 +181,21 @@ def chunk_table(columns_blob: bytes, names_blob: bytes, texts: bytes | mmap.mmap
 
 
 def _utf8_texts(texts: bytes | mmap.mmap, starts: np.ndarray) -> None:
-    """Every text decodes as UTF-8 by itself: the whole file does, and no text starts inside a character."""
+    """Every text decodes as UTF-8 by itself: the whole file does, a piece at a time, and no text
+    starts inside a character."""
     data = np.frombuffer(texts, dtype=np.uint8) if len(texts) else np.zeros(0, np.uint8)
     begins = starts[:-1][np.diff(starts) > 0]
-    _require(not bool(((data[begins] & 0xC0) == 0x80).any()), "a chunk text starts inside a character")
     total = len(data)
     cuts = np.unique(np.append(starts[np.searchsorted(starts, np.arange(0, total, CHECKED_TEXT_BYTES))], total))
     for begin, end in pairwise(cuts):  # each piece begins and ends at a text's start
+        piece = data[begin:end]
+        inside = begins[np.searchsorted(begins, begin) : np.searchsorted(begins, end)] - begin
+        _require(not bool(((piece[inside] & 0xC0) == 0x80).any()), "a chunk text starts inside a character")
         try:
-            data[begin:end].tobytes().decode("utf-8")
+            piece.tobytes().decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ShapeError(f"chunk texts are not UTF-8 ({exc.reason})") from exc
+        _release(texts)
 
 
 LEXICAL_PARTS = {"ids": np.int32, "rows": np.int32, "counts": np.uint8, "lengths": np.float32}  # format 6
@@ -223,10 +228,10 @@ def lexical(arrays_file: bytes | mmap.mmap, terms_blob: bytes, chunks: int, pack
     for name, terms in vocabularies.items():
         field = {part: arrays[f"{name}_{part}"] for part in parts}
         if packed:
-            _packed_field(name, len(terms), chunks, field)
+            _packed_field(name, len(terms), chunks, field, arrays_file)
         else:
             _lexical_field(name, len(terms), chunks, *field.values())
-    _release(arrays_file)
+        _release(arrays_file)
     try:
         if packed:
             return LexicalIndex.from_packed(vocabularies, arrays, chunks)
@@ -252,7 +257,7 @@ def _lexical_field(
     _require(bool(np.isfinite(lengths).all()) and bool((lengths >= 0).all()), f"lexical {name} lengths malformed")
 
 
-def _packed_field(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> None:
+def _packed_field(name: str, terms: int, chunks: int, field: dict[str, np.ndarray], file: bytes | mmap.mmap) -> None:
     for part, array in field.items():
         _require(array.dtype in PACKED_LEXICAL[part] and array.ndim == 1, f"lexical {name} {part} are {array.dtype}")
     low, starts, counts = field["low"], field["starts"], field["counts"]
@@ -264,7 +269,7 @@ def _packed_field(name: str, terms: int, chunks: int, field: dict[str, np.ndarra
         starts[0] == 0 and starts[-1] == len(low) and bool((starts[1:] >= starts[:-1]).all()), f"lexical {name} runs"
     )
     _require(not len(counts) or int(counts.min()) >= 1, f"lexical {name} holds a count of 0")
-    _require(_ascending_runs(low, starts), f"lexical {name} postings are not ascending within a term")
+    _require(_ascending_runs(low, starts, file), f"lexical {name} postings are not ascending within a term")
     _require(_last_block_rows(low, starts, blocks) < chunks - ((blocks - 1) << BLOCK_BITS), f"lexical {name} rows")
     lengths = field["lengths"]
     _require(bool(np.isfinite(lengths).all()) and bool((lengths >= 0).all()), f"lexical {name} lengths malformed")
@@ -282,14 +287,16 @@ def _last_block_rows(low: np.ndarray, starts: np.ndarray, blocks: int) -> int:
     return int(low[positions].max())
 
 
-def _ascending_runs(low: np.ndarray, starts: np.ndarray) -> bool:
-    """Rows rise strictly within each run (a term's postings in one block), a slice at a time."""
-    run_begins = np.zeros(len(low) + 1, dtype=bool)
-    run_begins[starts.astype(np.int64)] = True
+def _ascending_runs(low: np.ndarray, starts: np.ndarray, file: bytes | mmap.mmap) -> bool:
+    """Rows rise strictly within each run (a term's postings in one block), a slice at a time
+    (`starts` ascends, as checked before)."""
     for begin in range(1, len(low), CHECKED_POSTINGS):
         end = min(begin + CHECKED_POSTINGS, len(low))
-        if not ((low[begin:end] > low[begin - 1 : end - 1]) | run_begins[begin:end]).all():
+        rising = low[begin:end] > low[begin - 1 : end - 1]
+        rising[starts[np.searchsorted(starts, begin) : np.searchsorted(starts, end)].astype(np.int64) - begin] = True
+        if not rising.all():
             return False
+        _release(file)
     return True
 
 
@@ -306,6 +313,24 @@ def _heads(name: str, terms: int, chunks: int, field: dict[str, np.ndarray]) -> 
     if len(rows):
         _require(int(rows.min()) >= 0 and int(rows.max()) < chunks, f"lexical {name} head rows outside the chunks")
         _require(int(counts.min()) >= 1, f"lexical {name} head holds a count of 0")
+
+
+CHECKED_BYTES = 1 << 26  # a mapped array is checked this much at a time
+
+
+def _holds_in_blocks(array: np.ndarray, test: Callable[[np.ndarray], bool], file: bytes | mmap.mmap) -> bool:
+    """`test` holds for each block of about CHECKED_BYTES of rows, the mapped pages read let go after
+    each: checking a file of gigabytes then holds one block's pages and temporaries, not the file's."""
+    rows = max(1, CHECKED_BYTES // max(1, array[:1].nbytes))
+    for start in range(0, len(array), rows):
+        if not test(array[start : start + rows]):
+            return False
+        _release(file)
+    return True
+
+
+def _finite(block: np.ndarray) -> bool:
+    return bool(np.isfinite(block).all())
 
 
 def _release(file: bytes | mmap.mmap) -> None:
@@ -360,7 +385,13 @@ def sparse(file: bytes | mmap.mmap, sparse_dim: int, chunks: int, passages: int)
     _require(sorted(loaded) == sorted(SPARSE_KEYS), f"sparse.npz holds {sorted(loaded)}")
     rows = (
         _sparse_rows(
-            loaded["indices"], loaded["weights"], sparse_dim, chunks if sparse_dim else 0, "chunk", stored_terms(chunks)
+            loaded["indices"],
+            loaded["weights"],
+            sparse_dim,
+            chunks if sparse_dim else 0,
+            "chunk",
+            stored_terms(chunks),
+            file,
         ),
         _sparse_rows(
             loaded["background_indices"],
@@ -369,21 +400,31 @@ def sparse(file: bytes | mmap.mmap, sparse_dim: int, chunks: int, passages: int)
             passages if sparse_dim else 0,
             "background",
             stored_terms(chunks),
+            file,
         ),
     )
-    _release(file)
     return rows
 
 
 def _sparse_rows(
-    indices: np.ndarray, weights: np.ndarray, sparse_dim: int, count: int, what: str, terms: int
+    indices: np.ndarray,
+    weights: np.ndarray,
+    sparse_dim: int,
+    count: int,
+    what: str,
+    terms: int,
+    file: bytes | mmap.mmap,
 ) -> SparseRows:
     shape = (count, terms)
     _require(sparse_dim < PAD, f"latent term dimension {sparse_dim} does not fit 16 bits")
     _require(indices.dtype == np.uint16 and indices.shape == shape, f"{what} latent term indices are {indices.shape}")
     _require(weights.dtype == np.float16 and weights.shape == shape, f"{what} latent term weights are {weights.shape}")
-    _require(bool(((indices < max(sparse_dim, 1)) | (indices == PAD)).all()), f"{what} latent term index out of range")
-    _require(bool(np.isfinite(weights).all()), f"{what} latent term weights hold NaN or infinity")
+
+    def in_range(block: np.ndarray) -> bool:
+        return bool(((block < max(sparse_dim, 1)) | (block == PAD)).all())
+
+    _require(_holds_in_blocks(indices, in_range, file), f"{what} latent term index out of range")
+    _require(_holds_in_blocks(weights, _finite, file), f"{what} latent term weights hold NaN or infinity")
     return SparseRows(indices, weights)
 
 
@@ -412,8 +453,7 @@ def sentences(vectors_file: bytes | mmap.mmap, rows_blob: bytes, dimension: int,
         vectors.dtype == np.float32 and vectors.ndim == 2 and vectors.shape[1] == dimension,
         f"sentence vectors are {vectors.dtype} {vectors.shape}, expected float32 (n, {dimension})",
     )
-    _require(bool(np.isfinite(vectors).all()), "sentence vectors hold NaN or infinity")
-    _release(vectors_file)
+    _require(_holds_in_blocks(vectors, _finite, vectors_file), "sentence vectors hold NaN or infinity")
     with np.load(io.BytesIO(rows_blob), allow_pickle=False) as arrays:
         _require(sorted(arrays.files) == ["offsets", "rows"], f"sentence_rows.npz holds {sorted(arrays.files)}")
         offsets, rows = arrays["offsets"], arrays["rows"]
