@@ -23,7 +23,7 @@ IVF_SCALAR_QUANTIZER = b"IwSq"
 FLAT_INNER_PRODUCT = b"IxFI"
 ARRAY_LISTS = b"ilar"
 FULL_SIZES, SPARSE_SIZES = b"full", b"sprs"
-_INDEX_HEADER = struct.Struct("<iqqq?i")  # dimension, vectors, two unused fields, trained, metric
+_INDEX_HEADER = struct.Struct("<iqqqBi")  # dimension, vectors, two unused fields, trained, metric
 _ID_BYTES = 8
 
 
@@ -46,8 +46,9 @@ def _walk_inverted_file(reader: _Reader, dimension: int, count: int) -> None:
     reader.vector(4, lists * dimension, "list centroids")
     places = _direct_map(reader, count)
     _scalar_quantizer(reader, dimension)
-    code_size, _by_residual = reader.take("<Q?")
+    code_size, by_residual = reader.take("<QB")
     reader.expect(code_size == dimension, f"codes of {code_size} bytes for dimension {dimension}")
+    reader.expect(by_residual in (0, 1), "a flag that is neither true nor false")  # FAISS refuses it
     sizes = _lists(reader, lists, code_size, count)
     _ids_and_places(reader, sizes, code_size, places)
 
@@ -138,7 +139,7 @@ class _Reader:
         stored_dimension, stored_vectors, _, _, trained, metric = self.take(_INDEX_HEADER.format)
         self.expect(stored_dimension == dimension, f"dimension {stored_dimension}, the manifest says {dimension}")
         self.expect(stored_vectors == vectors, f"{stored_vectors} vectors where {vectors} were expected")
-        self.expect(trained and metric == faiss.METRIC_INNER_PRODUCT, "an untrained index or another metric")
+        self.expect(trained == 1 and metric == faiss.METRIC_INNER_PRODUCT, "an untrained index or another metric")
 
     def vector(self, item_size: int, expected: int, what: str) -> None:
         (stored,) = self.take("<Q")

@@ -90,6 +90,7 @@ LEXICAL_TERMS = "lexical_terms.json"
 ADDED = "added"
 SEAL = integrity.SEAL
 EXACT_UP_TO = 20_000  # chunks; beyond this the dense index is approximate
+MAP_LISTS = getattr(faiss, "IO_FLAG_MMAP_IFC", None)  # older faiss cannot map inverted lists: they are copied
 PROBED_LISTS = 32
 REQUIRED_FILES = (
     VECTORS,
@@ -342,8 +343,8 @@ def read_dense(path: Path, files: object, dimension: int, count: int) -> faiss.I
     checked to add up (faiss_layout); an exact index, or any other, is read as a copy."""
     before = (path / VECTORS).stat()
     file = integrity.map_verified(path, files, VECTORS)
-    if faiss_layout.readable_in_place(file, dimension, count):
-        index = faiss.read_index(str(path / VECTORS), faiss.IO_FLAG_MMAP_IFC)
+    if faiss_layout.readable_in_place(file, dimension, count) and MAP_LISTS is not None:
+        index = faiss.read_index(str(path / VECTORS), MAP_LISTS)
         if _identity(before) != _identity((path / VECTORS).stat()):
             raise integrity.IntegrityError(f"{VECTORS} was replaced while it was read")
     else:
