@@ -8,6 +8,8 @@ first: these tests damage it the ways that matter and check that loading refuses
 
 from __future__ import annotations
 
+import json
+import shutil
 import struct
 from pathlib import Path
 
@@ -97,6 +99,20 @@ def test_a_damaged_inverted_file_is_refused_even_with_a_matching_checksum(large_
     files = integrity.file_entries(tmp_path, exclude="")
     with pytest.raises(ShapeError, match="vectors.faiss"):
         store.read_dense(tmp_path, files, 384, LARGE)
+
+
+def test_loading_a_collection_whose_lists_were_damaged_says_to_rebuild(large_generation, tmp_path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(large_generation.parents[1], index_dir, symlinks=True)
+    generation = (index_dir / "current").resolve()
+    data = bytearray((generation / store.VECTORS).read_bytes())
+    grow_a_list(data)
+    (generation / store.VECTORS).write_bytes(bytes(data))
+    manifest = json.loads((generation / store.MANIFEST).read_text(encoding="utf-8"))
+    manifest["files"] = integrity.file_entries(generation, exclude=store.MANIFEST)
+    (generation / store.MANIFEST).write_text(json.dumps(integrity.seal(manifest)), encoding="utf-8")
+    with pytest.raises(store.IndexCorrupt, match=r"damaged.*citebot reindex"):
+        store.load(index_dir)
 
 
 def small_inverted_file() -> bytes:
