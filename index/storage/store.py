@@ -2,7 +2,9 @@
 
 Layout of an index directory:
 
-    generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings
+    generations/<id>/vectors.faiss   inner-product index over L2-normalised embeddings; above
+                                     EXACT_UP_TO chunks an inverted file whose lists are mapped in
+                                     place once faiss_layout.py has checked them
     generations/<id>/chunk_columns.npz  each chunk's document, section, paragraph, sentences and
                                      text span, in vector order, as columns (chunk_table.py)
     generations/<id>/chunk_names.json  the documents and sections those columns refer to by number
