@@ -118,9 +118,7 @@ def test_loading_a_collection_whose_lists_were_damaged_says_to_rebuild(large_gen
 def small_inverted_file() -> bytes:
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((600, 8)).astype(np.float32)
-    index = faiss.IndexIVFScalarQuantizer(
-        faiss.IndexFlatIP(8), 8, 12, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-    )
+    index = faiss_layout.inverted_file(8, 12)
     index.train(vectors)
     index.add(vectors)
     index.make_direct_map()
@@ -151,6 +149,11 @@ def test_any_word_overwritten_is_refused_or_reads_in_place_without_harm(tmp_path
     _, found = store.dense_search(index, np.ones((2, 8), dtype=np.float32), 10)
     assert found.max() < 600 and found.min() >= -1
     assert index.reconstruct_batch(np.arange(600)).shape == (600, 8)
+
+
+def test_the_walk_knows_how_this_faiss_writes_an_inverted_file():
+    """Else every large collection would be read as a copy: a FAISS that changed its format."""
+    assert faiss_layout.walks_this_faiss()
 
 
 def test_an_exact_index_is_read_as_a_copy():

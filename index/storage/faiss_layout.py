@@ -6,13 +6,16 @@ hang for over a minute, where reading a copy raised at once. So the file is walk
 by field, in the layout FAISS (1.8 to 1.15 at least) writes for the index `store.dense_index` builds
 above its exact range: an inverted file over 8-bit scalar-quantised vectors with a direct map. It is
 read in place only if every count agrees with the manifest and the lists end exactly where the file
-does. Any other kind of index is read as a copy, as before; a damaged one is a ShapeError.
+does. Any other kind of index is read as a copy, as before; a damaged one is a ShapeError. Should
+another FAISS write that kind of index differently, `walks_this_faiss` finds out on an index of its
+own making, and every file is then read as a copy rather than refused as damaged.
 """
 
 from __future__ import annotations
 
 import mmap
 import struct
+from functools import lru_cache
 
 import faiss
 import numpy as np
@@ -25,6 +28,27 @@ ARRAY_LISTS = b"ilar"
 FULL_SIZES, SPARSE_SIZES = b"full", b"sprs"
 _INDEX_HEADER = struct.Struct("<iqqqBi")  # dimension, vectors, two unused fields, trained, metric
 _ID_BYTES = 8
+
+
+def inverted_file(dimension: int, lists: int) -> faiss.IndexIVFScalarQuantizer:
+    """The kind of index store.dense_index builds above its exact range, untrained."""
+    return faiss.IndexIVFScalarQuantizer(
+        faiss.IndexFlatIP(dimension), dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+    )
+
+
+@lru_cache(maxsize=1)
+def walks_this_faiss() -> bool:
+    """Whether the walk below accepts a small index of that kind as this FAISS writes it."""
+    dimension, vectors = 8, np.random.default_rng(0).standard_normal((200, 8), dtype=np.float32)
+    index = inverted_file(dimension, 2)
+    index.train(vectors)
+    index.add(vectors)
+    index.make_direct_map()
+    try:
+        return readable_in_place(faiss.serialize_index(index).tobytes(), dimension, len(vectors))
+    except ShapeError:
+        return False
 
 
 def readable_in_place(file: bytes | mmap.mmap, dimension: int, count: int) -> bool:

@@ -342,10 +342,12 @@ def write_dense(path: Path, index: faiss.Index) -> None:
 
 def read_dense(path: Path, files: object, dimension: int, count: int) -> faiss.Index:
     """The dense index, its inverted lists mapped in place when the file is one whose lists were
-    checked to add up (faiss_layout); an exact index, or any other, is read as a copy."""
+    checked to add up (faiss_layout); an exact index, any other kind, and any index where this FAISS
+    cannot map lists or writes them in a layout the walk does not know, is read as a copy."""
     before = (path / VECTORS).stat()
     file = integrity.map_verified(path, files, VECTORS)
-    if faiss_layout.readable_in_place(file, dimension, count) and MAP_LISTS is not None:
+    walked = faiss_layout.walks_this_faiss() and faiss_layout.readable_in_place(file, dimension, count)
+    if walked and MAP_LISTS is not None:
         index = faiss.read_index(str(path / VECTORS), MAP_LISTS)
         if _identity(before) != _identity((path / VECTORS).stat()):
             raise integrity.IntegrityError(f"{VECTORS} was replaced while it was read")
@@ -369,9 +371,7 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
         index = faiss.IndexFlatIP(dimension)
     else:
         lists = int(np.sqrt(len(vectors)))
-        index = faiss.IndexIVFScalarQuantizer(
-            faiss.IndexFlatIP(dimension), dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
-        )
+        index = faiss_layout.inverted_file(dimension, lists)
         sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), 40 * lists), replace=False)
         index.train(vectors[np.sort(sample)])
         index.nprobe = PROBED_LISTS
