@@ -346,8 +346,7 @@ def read_dense(path: Path, files: object, dimension: int, count: int) -> faiss.I
     cannot map lists or writes them in a layout the walk does not know, is read as a copy."""
     before = (path / VECTORS).stat()
     file = integrity.map_verified(path, files, VECTORS)
-    walked = faiss_layout.walks_this_faiss() and faiss_layout.readable_in_place(file, dimension, count)
-    if walked and MAP_LISTS is not None:
+    if faiss_layout.readable_in_place(file, dimension, count) and MAP_LISTS is not None:
         index = faiss.read_index(str(path / VECTORS), MAP_LISTS)
         if _identity(before) != _identity((path / VECTORS).stat()):
             raise integrity.IntegrityError(f"{VECTORS} was replaced while it was read")
