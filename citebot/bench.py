@@ -117,16 +117,17 @@ def reset_peak_rss() -> None:
 
 def peak_rss_mb() -> float:
     """The most resident memory since the last reset_peak_rss, mapped index pages included."""
-    for line in _read_lines("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    return _status_mb("self", {"VmHWM:": "peak"})["peak"]
 
 
 def memory_mb(pid: int | str = "self") -> dict[str, float]:
     """Resident memory: all of it, the process's own (anonymous), and pages of mapped files (the
     index files read in place, which the kernel can drop and read again)."""
-    wanted = {"VmRSS:": "rss", "RssAnon:": "anonymous", "RssFile:": "mapped_files"}
+    return _status_mb(pid, {"VmRSS:": "rss", "RssAnon:": "anonymous", "RssFile:": "mapped_files"})
+
+
+def _status_mb(pid: int | str, wanted: dict[str, str]) -> dict[str, float]:
+    """The sizes of /proc/<pid>/status named in `wanted`, in MB, by their new names (NaN if absent)."""
     found = {name: float("nan") for name in wanted.values()}
     for line in _read_lines(f"/proc/{pid}/status"):
         key = line.split(maxsplit=1)[0] if line.strip() else ""
