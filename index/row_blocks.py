@@ -5,7 +5,7 @@ process's own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import overload
 
 import numpy as np
@@ -33,11 +33,9 @@ class RowBlocks:
         if isinstance(rows, slice):
             return self.between(*rows.indices(len(self)))
         rows = np.asarray(rows, dtype=np.int64)
-        block_of = np.searchsorted(self.bounds, rows, side="right") - 1
         found = np.empty((*rows.shape, self.shape[1]), dtype=self.dtype)
-        for block in np.unique(block_of):
-            within = block_of == block
-            found[within] = self.blocks[block][rows[within] - self.bounds[block]]
+        for block, within, local in by_block(self.bounds, rows):
+            found[within] = self.blocks[block][local]
         return found
 
     def between(self, start: int, stop: int, step: int = 1) -> np.ndarray | RowBlocks:
@@ -63,3 +61,12 @@ class RowBlocks:
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         whole = np.vstack(self.blocks)
         return whole if dtype is None else whole.astype(dtype)
+
+
+def by_block(bounds: np.ndarray, rows: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    """Rows of a whole made of blocks that start at `bounds` (ending with the total), grouped by
+    block: each block that holds some, which of the rows those are, and their numbers in the block."""
+    block_of = np.searchsorted(bounds, rows, side="right") - 1
+    for block in np.unique(block_of):
+        within = block_of == block
+        yield int(block), within, rows[within] - bounds[block]

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 import faiss
 import numpy as np
 
+from citebot.index.row_blocks import by_block
+
 
 class DenseShards:
     def __init__(self, shards: Sequence[faiss.Index | DenseShards]) -> None:
-        self.shards: tuple[faiss.Index, ...] = tuple(
-            s for shard in shards for s in (shard.shards if isinstance(shard, DenseShards) else [shard])
-        )
+        self.shards: tuple[faiss.Index, ...] = tuple(s for shard in shards for s in shards_of(shard))
         self.offsets = np.cumsum([0, *(s.ntotal for s in self.shards)]).astype(np.int64)
         self.ntotal = int(self.offsets[-1])
         self.d = int(self.shards[0].d)
@@ -36,12 +36,15 @@ class DenseShards:
 
     def reconstruct_batch(self, rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, dtype=np.int64)
-        shard_of = np.searchsorted(self.offsets, rows, side="right") - 1
         vectors = np.empty((len(rows), self.d), dtype=np.float32)
-        for shard in np.unique(shard_of):
-            within = shard_of == shard
-            vectors[within] = self.shards[shard].reconstruct_batch(rows[within] - self.offsets[shard])
+        for shard, within, local in by_block(self.offsets, rows):
+            vectors[within] = self.shards[shard].reconstruct_batch(local)
         return vectors
 
     def reconstruct_n(self, start: int, count: int) -> np.ndarray:
         return self.reconstruct_batch(np.arange(start, start + count))
+
+
+def shards_of(index: faiss.Index | DenseShards) -> tuple[faiss.Index, ...]:
+    """The FAISS indexes a dense index is made of: its shards, or itself."""
+    return index.shards if isinstance(index, DenseShards) else (index,)

@@ -63,7 +63,7 @@ from citebot.index.retrieval.lexical import LexicalIndex
 from citebot.index.retrieval.prior import boilerplate
 from citebot.index.retrieval.sparse import SparsePostings, SparseRows, stored_terms
 from citebot.index.storage import faiss_layout, integrity, shapes
-from citebot.index.storage.dense_shards import DenseShards
+from citebot.index.storage.dense_shards import DenseShards, shards_of
 
 # 3: sentence vectors for the direct answer; 4: every file checksummed, the manifest sealed;
 # 5: compact latent terms (uint16, float16) and their inverted index; 6: BM25 postings stored as
@@ -381,7 +381,7 @@ def dense_index(vectors: np.ndarray) -> faiss.Index:
 
 
 def dense_search(index: faiss.Index | DenseShards, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    for shard in index.shards if isinstance(index, DenseShards) else [index]:
+    for shard in shards_of(index):
         if isinstance(shard, faiss.IndexIVF):
             shard.nprobe = PROBED_LISTS
     return index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, index.ntotal))
