@@ -40,6 +40,7 @@ class Outcome:
     relevance: float
     returned: tuple[str, ...]
     status: str = "declined"
+    answer_holds_evidence: bool = False  # a firm answer whose direct answer itself quotes the evidence
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -95,6 +96,7 @@ def run_case(library: Library, case: Case) -> Outcome:
         retrieval.relevance.score,
         tuple(retrieved),
         answer.status,
+        answer.answered and first_hit([answer.text], case.evidence) == 1,
     )
 
 
@@ -116,6 +118,7 @@ def evaluate(library: Library, cases: list[Case]) -> dict:
         "off_topic_answered": sum(o.answered for o in off_topic),
         "answerable_declined": sum(o.status == DECLINED for o in answerable),
         "answerable_firm": sum(o.answered for o in answerable),
+        "answer_holds_evidence": sum(o.answer_holds_evidence for o in answerable),
         "threshold": library.threshold if library.threshold is not None else dict(FIRM_THRESHOLDS),
         "tradeoff": tradeoff(answerable, off_topic),
         "misses": [miss(o) for o in answerable if o.rank is None or o.rank > 1]
@@ -199,6 +202,8 @@ def render(report: dict) -> str:
         f"   answerable declined: {report['answerable_declined']}/{report['answerable']}"
         f"   answerable answered firmly: {report['answerable_firm']}/{report['answerable']}"
         f"   (threshold {report['threshold']})",
+        f"firm answers whose direct answer quotes the evidence: {report['answer_holds_evidence']}"
+        f"/{report['answerable_firm']}",
         "trade-off (threshold: answerable declined / off-topic answered):",
         "  "
         + "  ".join(

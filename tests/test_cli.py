@@ -87,8 +87,10 @@ def test_eval_reports_figures_by_language_and_json(article_env, tmp_path):
     assert text.returncode == 0, text.stderr
     assert "hit@3 1.000" in text.stdout and "zh  n=1" in text.stdout
     assert "zh   answerable 1/0/0" in text.stdout and "en   near 0/1/0   far 0/0/1" in text.stdout
+    assert "firm answers whose direct answer quotes the evidence: 1/1" in text.stdout
     report = json.loads(citebot("eval", "--json", str(questions), env=article_env).stdout)
     assert report["hit@1"] == 1.0 and report["off_topic_answered"] == 0
+    assert report["answer_holds_evidence"] == report["answerable_firm"] == 1
     assert report["by_language"]["zh"]["n"] == 1 and report["tradeoff"]
     assert report["outcomes"]["all"] == {
         "answerable": {"answered": 1, "related": 0, "declined": 0},
