@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
@@ -18,7 +19,7 @@ from . import buttons, formatting, replies
 from .buttons import Confirm, More, Vote
 from .fair_use import FairUse
 from .i18n import Translator
-from .interactions import Interactions
+from .interactions import AnswerRecord, Interactions
 from .sending import reply_html
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class AnswerButtons:
         self.fair_use = fair_use
         self.texts = texts
         self.confirm = confirm
+        # One lock per answer whose "More" is being pressed; gone once no press holds it.
+        self._more_turns: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def keyboard_for(
         self,
@@ -149,14 +152,34 @@ class AnswerButtons:
             return await self.confirm(update, context, press, t)
         return replies.stale_button_toast(t)
 
+    async def answer_pressed(self, query: CallbackQuery, answer_id: int) -> AnswerRecord | None:
+        """The answer a button belongs to, if it was sent to the chat the button was pressed in.
+
+        Callback data comes from the client and need not match any button the bot sent: answer ids
+        are consecutive, and without this check "m:41" pressed anywhere would show (in a group, to
+        everyone) another reader's private question and its excerpts, and votes could be cast on it."""
+        record = await self.interactions.answer(answer_id)
+        if record is None or query.message is None or record.chat_id != query.message.chat.id:
+            return None
+        return record
+
     async def vote(self, query: CallbackQuery, press: Vote, t: Translator) -> str:
-        if await self.interactions.answer(press.answer_id) is None:
+        if await self.answer_pressed(query, press.answer_id) is None:
             return replies.answer_gone_toast(t)
         previous = await self.interactions.vote(press.answer_id, query.from_user.id, press.vote)
         return replies.vote_toast(t, press.vote, previous)
 
     async def more(self, query: CallbackQuery, press: More, t: Translator) -> str:
-        record = await self.interactions.answer(press.answer_id)
+        """The next excerpts of an answer. Presses on one answer take turns, each reading what the
+        one before it showed: a double tap must not send the same excerpts twice."""
+        lock = self._more_turns.get(press.answer_id)
+        if lock is None:
+            lock = self._more_turns[press.answer_id] = asyncio.Lock()
+        async with lock:
+            return await self.next_excerpts(query, press, t)
+
+    async def next_excerpts(self, query: CallbackQuery, press: More, t: Translator) -> str:
+        record = await self.answer_pressed(query, press.answer_id)
         if record is None or not isinstance(query.message, Message):
             return replies.answer_gone_toast(t)
         if len(record.shown) >= MAX_EXCERPTS_SHOWN:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import html
 import re
@@ -466,10 +467,26 @@ def sources_messages(t: Translator, documents: Sequence[DocumentInfo]) -> list[s
     return pack(blocks)
 
 
+MAX_LISTED_DOCUMENTS = 20
+
+
+def document_names(t: Translator, wanted: str, known: Sequence[str], mark: str = "") -> str:
+    """The documents a reply about an unknown one lists: all of a small collection, in order; of
+    a large one (hundreds would not fit in a message) those spelled closest to `wanted`, then
+    how many more /sources lists."""
+    if not known:
+        return escape(t.gettext("none"))
+    shown = list(known)
+    if len(shown) > MAX_LISTED_DOCUMENTS:
+        shown = difflib.get_close_matches(wanted, shown, n=MAX_LISTED_DOCUMENTS, cutoff=0.0)
+    names = ", ".join(f"<code>{mark}{escape(d)}</code>" for d in shown)
+    hidden = len(known) - len(shown)
+    return names + (t.gettext(" and %(count)d more (/sources lists them all)") % {"count": hidden} if hidden else "")
+
+
 def unknown_document_text(t: Translator, doc: str, known: Sequence[str]) -> str:
-    names = ", ".join(f"<code>#{escape(d)}</code>" for d in known) or escape(t.gettext("none"))
     template = t.gettext("I have no document <code>#%(doc)s</code>. Documents: %(names)s.")
-    return template % {"doc": escape(doc), "names": names}
+    return template % {"doc": escape(doc), "names": document_names(t, doc, known, mark="#")}
 
 
 def language_name(t: Translator, code: str) -> str:

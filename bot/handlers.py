@@ -61,13 +61,16 @@ class DocumentLibrary(Protocol):
     def outdated(self) -> list[str]: ...
 
 
-def text_after_command(message: Message) -> str:
-    """The text following a leading /command or /command@botname."""
-    text = message.text or ""
-    for entity in message.entities:
-        if entity.type == MessageEntity.BOT_COMMAND and entity.offset == 0:
-            return text[len(message.parse_entity(entity)) :]
-    return text
+def text_after_command(message: Message, bot_id: int, bot_username: str) -> str:
+    """The text following a leading /command or /command@botname, without @mentions of this bot
+    ("/ask @citebot why…" asks "why…")."""
+    command = [e for e in message.entities if e.type == MessageEntity.BOT_COMMAND and e.offset == 0]
+    return without_entities(message, [*command[:1], *mentions_of_bot(message, bot_id, bot_username)])
+
+
+def sent_via(message: Message, bot_id: int) -> bool:
+    """Whether the message is an inline result of this bot, sent by a reader: the bot's own excerpt."""
+    return bool(message.via_bot and message.via_bot.id == bot_id)
 
 
 def replies_to_bot(message: Message, bot_id: int) -> bool:
@@ -142,6 +145,7 @@ class Handlers:
                 MessageHandler(
                     groups
                     & filters.TEXT
+                    & ~filters.COMMAND  # "/help@otherbot" in reply to this bot is not a question for it
                     & (
                         filters.REPLY
                         | filters.Entity(MessageEntity.MENTION)
@@ -183,7 +187,7 @@ class Handlers:
         await reply_html(update.effective_message, formatting.sources_messages(t, documents))
 
     async def ask(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        question = text_after_command(update.effective_message)
+        question = text_after_command(update.effective_message, context.bot.id, context.bot.username)
         if not question.strip():
             t = await self.texts(update)
             await reply_html(update.effective_message, [formatting.ask_usage_text(t)])
@@ -191,11 +195,14 @@ class Handlers:
         await self.answer_question(update, context, question)
 
     async def private_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.answer_question(update, context, update.effective_message.text)
+        if not sent_via(update.effective_message, context.bot.id):
+            await self.answer_question(update, context, update.effective_message.text)
 
     async def group_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A reply to the bot's message is a follow-up; a message mentioning @bot is a question."""
         message = update.effective_message
+        if sent_via(message, context.bot.id):
+            return
         mentions = mentions_of_bot(message, context.bot.id, context.bot.username)
         if mentions or replies_to_bot(message, context.bot.id):
             await self.answer_question(update, context, without_entities(message, mentions))
@@ -215,14 +222,13 @@ class Handlers:
             if decision.notify:
                 await reply_html(message, [replies.rate_limited_text(t, self.fair_use.limit, decision.retry_after)])
             return
-        question = question.strip()
+        doc, question = document_prefix(question.strip())
         if is_blank(question):
             await reply_html(message, [formatting.empty_question_text(t)])
             return
         if len(question) > formatting.MAX_QUESTION_CHARS:
             await reply_html(message, [formatting.too_long_question_text(t, len(question))])
             return
-        doc, question = document_prefix(question)
         if doc is not None:
             known = [d.id for d in await asyncio.to_thread(self.library.documents)]
             if doc not in known:

@@ -5,6 +5,7 @@ Inline queries count against the same per-user fair-use limit as questions in ch
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
@@ -138,6 +139,12 @@ class InlineAnswers:
             await inline.answer(results, cache_time=0 if personal else CACHE_SECONDS, is_personal=personal)
         except TelegramError as error:
             logger.info("Could not answer an inline query: %s", error)
+        except Exception:
+            # An inline query has no message the error handler could reply to: without an
+            # answer the reader's spinner just runs out. Say "nothing" now, cached for nobody.
+            logger.exception("Could not answer an inline query")
+            with contextlib.suppress(TelegramError):
+                await inline.answer([], cache_time=0, is_personal=True)
         finally:
             if self._latest.get(user_id) == inline.id:
                 del self._latest[user_id]

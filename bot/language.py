@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update, User
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
@@ -94,8 +94,11 @@ class ReaderLanguages:
         t = i18n.translator(locale)
         await query.answer(formatting.language_set_text(t, i18n.LANGUAGE_NAMES[locale]))
         await self.show_choice(query, t, locale)
-        # The reader's private chat (its id is theirs): the menu in the chosen language too.
-        await menus.set_chat_menu(context.bot, user_id, locale, admin=user_id in self.admin_user_ids)
+        # The reader's private chat (its id is theirs): the menu in the chosen language too. Only
+        # when chosen there: a member choosing in a group may never have opened that chat, and
+        # Telegram refuses a menu for a chat that does not exist.
+        if query.message is not None and query.message.chat.type == ChatType.PRIVATE:
+            await menus.set_chat_menu(context.bot, user_id, locale, admin=user_id in self.admin_user_ids)
 
     @staticmethod
     async def show_choice(query, t: Translator, locale: str) -> None:

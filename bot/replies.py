@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from citebot.bot.formatting import closest_passages_text, escape, shorten
+from citebot.bot.formatting import closest_passages_text, document_names, escape, shorten
 from citebot.bot.i18n import Translator
 
 # -- buttons under an answer ----------------------------------------------------------------------
@@ -229,9 +229,8 @@ def remove_usage_text(t: Translator) -> str:
 
 
 def remove_unknown_text(t: Translator, doc_id: str, known: Sequence[str]) -> str:
-    names = ", ".join(f"<code>{escape(d)}</code>" for d in known) or "—"
     return t.gettext("There is no document <code>%(id)s</code>. Documents: %(names)s.") % dict(
-        id=escape(doc_id), names=names
+        id=escape(doc_id), names=document_names(t, doc_id, known)
     )
 
 

@@ -672,6 +672,17 @@ class BotApiStub(ChatUxApi):
             content["caption"] = caption
         return self._push_message(chat, user, content, None)
 
+    def push_message(self, chat: Chat, user: User, content: dict, *, reply_to: int | None = None) -> int:
+        """Deliver any message content as Telegram sends it (a caption, sender_chat, via_bot,
+        forward_origin…); returns its id."""
+        return self._push_message(chat, user, content, reply_to)
+
+    def all_fetched(self) -> bool:
+        """Whether the bot has confirmed every update pushed so far."""
+        with self._changed:
+            last = self._state.updates[-1]["update_id"] if self._state.updates else None
+            return last is None or self._state.confirmed_offset > last
+
     def last_update_id(self) -> int:
         with self._changed:
             return self._state.updates[-1]["update_id"] if self._state.updates else 0
