@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import unicodedata
 from pathlib import Path
 
 import click
@@ -153,15 +154,31 @@ def ask(question: str | None, as_json: bool, doc: str | None) -> None:
     if question is None and sys.stdin.isatty():
         click.echo(click.get_current_context().get_help())
         raise SystemExit(2)
-    questions = [question] if question is not None else [line for line in sys.stdin.read().splitlines() if line.strip()]
+    # Lines end at "\n" only: str.splitlines() would also break a question at a form feed or a
+    # Unicode line separator, and the answers would no longer line up with the questions.
+    lines = sys.stdin.read().split("\n") if question is None else [question]
+    questions = [line.removesuffix("\r") for line in lines if line.strip()]
     if not questions:
         raise click.UsageError("give a QUESTION, or questions on standard input, one a line")
     library = open_library(load_settings())
-    if doc and doc not in {d.id for d in library.documents()}:
+    if doc is not None and doc not in {d.id for d in library.documents()}:
         raise click.ClickException(f"no document {doc!r}; `citebot sources` lists them")
     for q in questions:
         answer = library.answer(q, doc=doc)
-        click.echo(json.dumps(answer.as_json(), ensure_ascii=False) if as_json else render_answer(answer))
+        click.echo(json_line(answer.as_json()) if as_json else for_terminal(render_answer(answer)))
+
+
+def json_line(value: object) -> str:
+    """One line of JSON: the characters other readers split lines at (NEL, the Unicode line and
+    paragraph separators) written as escapes, as JSON allows inside strings."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def for_terminal(text: str) -> str:
+    """Text from documents or readers without control characters: an escape sequence in a
+    document (OSC 52 sets the clipboard) must not reach the terminal that prints it."""
+    return "".join(char for char in text if char in "\n\t" or unicodedata.category(char) != "Cc")
 
 
 def render_answer(answer) -> str:
@@ -179,7 +196,9 @@ def sources() -> None:
     for info in open_library(load_settings()).documents():
         original = f" ({info.original_title})" if info.original_title else ""
         click.echo(
-            f"{info.id}: {info.title}{original} — {info.publication} {info.date} [{info.language}] {info.chunks} chunks"
+            for_terminal(
+                f"{info.id}: {info.title}{original} — {info.publication} {info.date} [{info.language}] {info.chunks} chunks"
+            )
         )
 
 
@@ -206,7 +225,7 @@ def stats() -> None:
         report = asyncio.run(read())
     except (QuestionLogUnavailable, sqlite3.Error) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(stats_plain_text(ENGLISH_TEXTS, report))
+    click.echo(for_terminal(stats_plain_text(ENGLISH_TEXTS, report)))
 
 
 @cli.command("eval")
@@ -255,7 +274,10 @@ def bench(file: Path | None, as_json: bool, scale_sizes: tuple[int, ...], append
     file = file or benchmark.REPO_ROOT / "eval" / "tuning.jsonl"
     if not file.exists():
         raise click.UsageError("give a questions FILE (JSON lines with a 'question' field)")
-    questions = [c.question for c in load_cases(file)]
+    try:
+        questions = [c.question for c in load_cases(file)]
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not questions:
         raise click.ClickException(f"no questions in {file}")
     report = benchmark.run(load_settings(), questions, list(scale_sizes), list(append_sizes))
@@ -302,6 +324,7 @@ def import_page(raw: Path, doc_id: str, force: bool, **meta: str) -> None:
     import yaml
 
     from citebot.index.corpus.cleaning import to_markdown
+    from citebot.index.corpus.documents import DocumentError, parse_document
     from citebot.index.corpus.ids import InvalidDocumentId, check_document_id
     from citebot.index.corpus.writing import DocumentExists, write_document
 
@@ -315,12 +338,24 @@ def import_page(raw: Path, doc_id: str, force: bool, **meta: str) -> None:
         check_document_id(doc_id)
     except InvalidDocumentId as exc:
         raise click.BadParameter(str(exc), param_hint="--id") from exc
-    body = to_markdown(raw.read_text(encoding="utf-8"))
-    front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
     try:
-        target = write_document(settings.data_dir, doc_id, f"---\n{front}---\n\n{body}", replace=force)
+        body = to_markdown(raw.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{raw} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    front = yaml.safe_dump({"id": doc_id, **{k: v for k, v in meta.items() if v}}, allow_unicode=True, sort_keys=False)
+    document = f"---\n{front}---\n\n{body}"
+    try:  # what every later reindex would refuse is refused now, before it is written
+        parse_document(document.encode("utf-8"), Path(f"{doc_id}.md"), settings.document_limits())
+    except DocumentError as exc:
+        raise click.ClickException(f"not imported: {exc}") from exc
+    try:
+        target = write_document(settings.data_dir, doc_id, document, replace=force)
     except DocumentExists as exc:
         raise click.ClickException(f"{exc}; pass --force to replace it") from exc
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot write the document into {settings.data_dir}: {exc.strerror or exc}"
+        ) from exc
     click.echo(f"wrote {target}; run `citebot reindex` to index it")
 
 

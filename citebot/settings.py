@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     typing_after_seconds: float = Field(default=0.5, ge=0, validation_alias="CITEBOT_TYPING_AFTER_SECONDS")
     # Answers kept for questions asked again (same wording, same index generation); 0 keeps none.
     answer_cache_size: int = Field(default=4096, ge=0, validation_alias="CITEBOT_ANSWER_CACHE_SIZE")
-    max_document_mb: float = Field(default=5.0, gt=0, validation_alias="CITEBOT_MAX_DOCUMENT_MB")
+    max_document_mb: float = Field(default=5.0, gt=0, allow_inf_nan=False, validation_alias="CITEBOT_MAX_DOCUMENT_MB")
     max_documents: int = Field(default=1000, gt=0, validation_alias="CITEBOT_MAX_DOCUMENTS")
 
     def document_limits(self) -> DocumentLimits:

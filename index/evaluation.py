@@ -44,29 +44,37 @@ class Outcome:
 
 
 def load_cases(path: Path) -> list[Case]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     cases = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            answerable = bool(row.get("answerable", True))
-            kind = str(row.get("kind") or ("answerable" if answerable else "far"))
-            if kind not in GROUPS or (kind == "answerable") != answerable:
-                raise ValueError(f"kind {kind!r} does not fit answerable={answerable}")
-            cases.append(
-                Case(
-                    str(row.get("id", number)),
-                    row.get("lang", "?"),
-                    row["question"],
-                    answerable,
-                    tuple(row.get("evidence", [])),
-                    kind,
-                )
-            )
-        except (ValueError, KeyError) as exc:
+            cases.append(case_from_row(json.loads(line), number))
+        except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: not a question row ({exc})") from exc
     return cases
+
+
+def case_from_row(row: object, number: int) -> Case:
+    """A question row, its fields checked for type: a file from elsewhere may hold anything."""
+    if not isinstance(row, dict):
+        raise ValueError(f"a JSON object is wanted, not {type(row).__name__}")
+    question, lang, answerable = row.get("question"), row.get("lang", "?"), row.get("answerable", True)
+    evidence = row.get("evidence", [])
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("'question' must be a non-empty string")
+    if not isinstance(lang, str) or not isinstance(answerable, bool):
+        raise ValueError("'lang' must be a string and 'answerable' true or false")
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise ValueError("'evidence' must be a list of strings")
+    kind = str(row.get("kind") or ("answerable" if answerable else "far"))
+    if kind not in GROUPS or (kind == "answerable") != answerable:
+        raise ValueError(f"kind {kind!r} does not fit answerable={answerable}")
+    return Case(str(row.get("id", number)), lang, question, answerable, tuple(evidence), kind)
 
 
 def first_hit(texts: list[str], evidence: tuple[str, ...]) -> int | None:
@@ -130,7 +138,7 @@ def outcome_counts(outcomes: list[Outcome]) -> dict:
     """How many questions of each group got each kind of reply, overall and per language."""
     table: dict = {}
     for o in outcomes:
-        for lang in ("all", o.case.lang):
+        for lang in dict.fromkeys(("all", o.case.lang)):  # a language called "all" is counted once
             cell = table.setdefault(lang, {}).setdefault(o.case.group, dict.fromkeys(STATUSES, 0))
             cell[o.status] += 1
     return table

@@ -13,6 +13,7 @@ from citebot.index.answering.cache import AnswerCache
 from citebot.index.answering.compose import compose
 from citebot.index.corpus.documents import DocumentInfo
 from citebot.index.corpus.limits import DEFAULT_LIMITS, DocumentLimits
+from citebot.index.corpus.text import well_formed
 from citebot.index.retrieval import terms
 from citebot.index.retrieval.embedding import Embedder, make_embedder, package_of
 from citebot.index.retrieval.search import Reranker, Retrieval, Searcher
@@ -117,7 +118,7 @@ class Library:
         return self.searcher.stored.manifest
 
     def retrieve(self, question: str, k: int = 3, doc: str | None = None) -> Retrieval:
-        return self.searcher.search(question[:MAX_QUESTION_CHARS], k=k, doc=doc)
+        return self.searcher.search(well_formed(question)[:MAX_QUESTION_CHARS], k=k, doc=doc)
 
     def answer(self, question: str, doc: str | None = None, context: str | None = None, k: int = 3) -> Answer:
         """Answer question with up to k excerpts; `context` is the earlier question a follow-up replies to.
@@ -125,7 +126,8 @@ class Library:
         A follow-up is searched on its own and together with its context, and the reading the
         documents answer better wins: "and in which year?" needs the context, a new question not.
         """
-        question = question.strip()
+        question = well_formed(question).strip()
+        context = well_formed(context) if context else context
         if not question:
             return Answer(question=question, answered=False)
         searcher = self.searcher  # one generation for the whole answer, even if a rebuild lands meanwhile

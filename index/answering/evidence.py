@@ -163,15 +163,25 @@ class Verdict:
     fact: str | None
     carried: bool
     unmatched: Unmatched
+    asks_something: bool = True
 
     @property
     def firm(self) -> bool:
-        return self.carried and not self.unmatched.any_key and self.unmatched.term_share <= MAX_UNMATCHED_SHARE
+        return (
+            self.asks_something
+            and self.carried
+            and not self.unmatched.any_key
+            and self.unmatched.term_share <= MAX_UNMATCHED_SHARE
+        )
+
+
+MIN_QUESTION_CHARS = 2  # letters or digits: "Ж" or "1" asks for nothing a passage could answer
 
 
 def check(question: str, answer: str, unmatched: Unmatched) -> Verdict:
     fact = asked_fact(question)
-    return Verdict(fact, carries(fact, answer), unmatched)
+    asks = sum(char.isalnum() for char in question) >= MIN_QUESTION_CHARS
+    return Verdict(fact, carries(fact, answer), unmatched, asks)
 
 
 # More than this share of the question's own-language terms unknown to the collection: not firm.

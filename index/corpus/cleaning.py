@@ -9,17 +9,23 @@ _CHROME_LINE = re.compile(
         \d{4}\s*оны\s*\d{1,2}-р\s*сарын\s*\d{1,2}      # Mongolian dates: 2025 оны 11-р сарын 20
       | \d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?           # ISO-ish and Chinese dates
       | Нийтлэлч                                        # "columnist" byline label
-      | .*Сэтгэгдл.*                                    # comment prompt
-      | .*(сэтгэгдэл|comment|评论).*                     # other comment prompts
+      | .*(бичихийг\s+хүсье|уншигчид\s+шууд\s+харна).*    # the comment box's request to readers
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+_COMMENTS = re.compile(r"сэтгэгд|comment|评论|댓글", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[。！？!?.…”」)）]$")
+_FULL_STOP = re.compile(r"[。！？!?.…]$")
 MAX_HEADING_CHARS = 30
+MAX_PROMPT_CHARS = 40
 
 
 def is_chrome(line: str) -> bool:
-    return bool(_CHROME_LINE.match(line.strip()))
+    """Page furniture: dates, bylines, and comment prompts ("Comments (3)", "发表评论"), which are
+    short and do not end like a sentence: an article's sentence may well mention comments."""
+    text = line.strip()
+    prompt = len(text) <= MAX_PROMPT_CHARS and _COMMENTS.search(text) and not _FULL_STOP.search(text)
+    return bool(_CHROME_LINE.match(text) or prompt)
 
 
 def is_heading(line: str) -> bool:

@@ -22,7 +22,7 @@ from citebot.index.corpus.text import CJK
 
 FIELDS = ("id", "title", "original_title", "publication", "date", "language", "source")
 HTML_SUFFIXES = (".html", ".htm")
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*(?:\n|\Z)", re.DOTALL | re.MULTILINE)
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$")
 
 
@@ -124,8 +124,10 @@ def document_id(declared: str | None, path: Path) -> str:
         raise DocumentError(f"{path}: {exc}{hint}") from exc
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """safe_load without anchors and aliases: front matter needs none, and aliases allow bombs."""
+class _FrontMatterLoader(yaml.SafeLoader):
+    """safe_load without anchors and aliases (front matter needs none, and aliases allow bombs),
+    reading every plain value as the text it is: YAML 1.1 would make `language: no` false,
+    `id: 0x1F` 31 and `date: 2025-02-30` an error."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -133,6 +135,13 @@ class _NoAliasLoader(yaml.SafeLoader):
                 None, None, "aliases (*name) are not allowed in front matter", self.peek_event().start_mark
             )
         return super().compose_node(parent, index)
+
+
+_NULL = "tag:yaml.org,2002:null"
+_FrontMatterLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag == _NULL]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def split_front_matter(text: str, path: Path, limits: DocumentLimits = DEFAULT_LIMITS) -> tuple[dict, str]:
@@ -143,9 +152,12 @@ def split_front_matter(text: str, path: Path, limits: DocumentLimits = DEFAULT_L
     if len(match.group(1).encode("utf-8")) > limits.max_front_matter_bytes:
         raise DocumentError(f"{path}: front matter is over {limits.max_front_matter_bytes // 1024} KB")
     try:
-        meta = yaml.load(match.group(1), Loader=_NoAliasLoader) or {}  # a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise DocumentError(f"{path}: front matter is not valid YAML ({exc})") from exc
+        meta = yaml.load(match.group(1), Loader=_FrontMatterLoader) or {}  # a SafeLoader subclass
+    except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as exc:
+        # ValueError and OverflowError: an explicit tag (!!timestamp 2025-02-30, !!int with 5,000
+        # digits); RecursionError: thousands of nested brackets.
+        reason = str(exc) or type(exc).__name__
+        raise DocumentError(f"{path}: front matter is not valid YAML ({reason})") from exc
     if not isinstance(meta, dict):
         raise DocumentError(f"{path}: front matter must be a mapping")
     return {key: _field_text(meta[key], key, path, limits) for key in FIELDS if meta.get(key) is not None}, text[

@@ -28,7 +28,7 @@ from citebot.index.storage import appending, store
 from citebot.index.storage.checkpoints import Checkpointed
 
 log = logging.getLogger(__name__)
-CHUNKER_VERSION = "sentence-windows-2"
+CHUNKER_VERSION = "sentence-windows-3"  # 3: over-long sentences are cut (text.MAX_SENTENCE_CHARS)
 
 
 def recipe() -> dict[str, object]:

@@ -429,9 +429,16 @@ def prune(index_dir: Path, keep: set[str]) -> None:
     """Remove old and unfinished generations; a build in progress is younger than an hour."""
     root = Path(index_dir) / "generations"
     for entry in root.iterdir() if root.exists() else []:
-        unfinished = not (entry / MANIFEST).exists()
-        if entry.name in keep or (unfinished and time.time() - entry.stat().st_mtime < 3600):
+        if entry.name in keep:
             continue
+        if entry.is_symlink() or not entry.is_dir():  # not a generation: a stray link or file
+            with contextlib.suppress(OSError):
+                entry.unlink()
+            continue
+        unfinished = not (entry / MANIFEST).exists()
+        with contextlib.suppress(OSError):
+            if unfinished and time.time() - entry.stat().st_mtime < 3600:
+                continue
         shutil.rmtree(entry, ignore_errors=True)
 
 
