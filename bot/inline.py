@@ -40,20 +40,26 @@ def result_id(query: str, number: int) -> str:
 
 def excerpt_message(t: Translator, answer: Answer, number: int) -> str:
     """What a tapped result sends: the question, then the excerpt (the direct answer in bold inside
-    it), cited; passages that do not clearly answer it are introduced as the closest ones."""
+    it), cited; passages that do not clearly answer it are introduced as the closest ones.
+
+    A result is one message: an excerpt too long for one is cut short (its beginning, verbatim,
+    then "…") so that its citation is always sent with it."""
     excerpt = answer.excerpts[number]
-    blocks: list[formatting.Block] = [(formatting.Span(answer.question, ("b",)),)]
+    head: list[formatting.Block] = [(formatting.Span(answer.question, ("b",)),)]
     if not answer.answered:
-        blocks.append((formatting.Span(formatting.closest_passages_text(t)),))
+        head.append((formatting.Span(formatting.closest_passages_text(t)),))
     direct = answer.text.strip() if answer.answered else ""
-    blocks.append(
-        (
-            *formatting.quote_spans(excerpt.text.strip(), direct)[0],
+    text = excerpt.text.strip()
+    while True:
+        quoted = (
+            *formatting.quote_spans(text, direct)[0],
             formatting.Span("\n— "),
             formatting.Span(excerpt.citation(), ("i",)),
         )
-    )
-    return formatting.pack(blocks)[0]
+        messages = formatting.pack([*head, quoted])
+        if len(messages) == 1 or len(text) <= 1:
+            return messages[0]
+        text = text[: len(text) * 4 // 5].rstrip() + "…"
 
 
 def article(result_id_: str, title: str, description: str, message: str) -> InlineQueryResultArticle:

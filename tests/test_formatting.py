@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from citebot.bot import formatting, i18n, replies
+from citebot.bot.inline import excerpt_message
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
 from citebot.index.answering.answer import Answer, Excerpt
 from citebot.index.corpus.documents import DocumentInfo
@@ -274,3 +275,16 @@ def test_fixed_replies_are_valid_telegram_html(name: str):
 def test_spans_sharing_a_quote_stay_in_one_quote():
     block = (Span("a", ("blockquote",)), Span("b", ("blockquote", "b")), Span("c", ("blockquote",)), Span(" d"))
     assert pack([block]) == ["<blockquote>a<b>b</b>c</blockquote> d"]
+
+
+@pytest.mark.parametrize("answered", [True, False])
+def test_an_inline_result_too_long_for_one_message_keeps_its_citation(answered):
+    """A tapped inline result is one message: a long excerpt is cut short, never its citation."""
+    sentence = "蒙古在朝鲜和韩国之间保持中立，这是一个很长的句子，"
+    excerpt = Excerpt(sentence * 300 + "结束。", "mongolia", "蒙古与朝鲜半岛", "叛逃危机", 2, 1.0, 0, "Test Gazette")
+    answer = Answer("朝鲜为什么召回大使？", answered, sentence if answered else "", (excerpt,), "" if answered else "related")
+    message = excerpt_message(i18n.translator(i18n.ENGLISH), answer, 0)
+    assert utf16_len(message) <= MAX_MESSAGE_UTF16
+    parsed = parse_html(message)
+    assert excerpt.citation() in parsed.text and "…" in parsed.text
+    assert parsed.text.startswith("朝鲜为什么召回大使？")
