@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 
 from citebot.bot import formatting, i18n, replies
-from citebot.bot.inline import excerpt_message
 from citebot.bot.formatting import MAX_MESSAGE_UTF16, Span, pack, render_answer, split_sentences, utf16_len
+from citebot.bot.inline import excerpt_message
 from citebot.index.answering.answer import Answer, Excerpt
 from citebot.index.corpus.documents import DocumentInfo
 from tests.telegram_html import parse_html
@@ -282,7 +282,9 @@ def test_an_inline_result_too_long_for_one_message_keeps_its_citation(answered):
     """A tapped inline result is one message: a long excerpt is cut short, never its citation."""
     sentence = "蒙古在朝鲜和韩国之间保持中立，这是一个很长的句子，"
     excerpt = Excerpt(sentence * 300 + "结束。", "mongolia", "蒙古与朝鲜半岛", "叛逃危机", 2, 1.0, 0, "Test Gazette")
-    answer = Answer("朝鲜为什么召回大使？", answered, sentence if answered else "", (excerpt,), "" if answered else "related")
+    answer = Answer(
+        "朝鲜为什么召回大使？", answered, sentence if answered else "", (excerpt,), "" if answered else "related"
+    )
     message = excerpt_message(i18n.translator(i18n.ENGLISH), answer, 0)
     assert utf16_len(message) <= MAX_MESSAGE_UTF16
     parsed = parse_html(message)
