@@ -135,3 +135,26 @@ def test_excerpts_are_whole_paragraphs_of_the_article(library):
     answer = library.answer("蒙古和朝鲜是哪一年建交的?")
     assert answer.excerpts[0].text in paragraphs
     assert "1948" in answer.text
+
+
+@pytest.mark.parametrize(
+    "earlier, question, expected",
+    [
+        (
+            "Which minerals does South Korean industry want from Mongolia?",
+            "Why did North Korea recall its ambassador to Mongolia?",
+            "召回驻蒙古大使",
+        ),
+        (
+            "Who led the North Korean academic delegation that visited Mongolia in August 2025?",
+            "蒙古和朝鲜是哪一年建交的?",
+            "1948",
+        ),
+        ("1999年朝鲜为什么关闭驻乌兰巴托使馆?", "How much did Mongolia's coal revenue fall in 2025?", "41%"),
+    ],
+)
+def test_a_new_question_in_reply_to_an_answer_is_answered_on_its_own(library, earlier, question, expected):
+    """In a group, a reply to the bot's answer may be a new, complete question: the earlier one must
+    not pull it towards the earlier topic."""
+    answer = library.answer(question, context=earlier)
+    assert answer.answered and expected in answer.excerpts[0].text, answer.excerpts[0].text[:60]
