@@ -486,7 +486,7 @@ def document_names(t: Translator, wanted: str, known: Sequence[str], mark: str =
 
 def unknown_document_text(t: Translator, doc: str, known: Sequence[str]) -> str:
     template = t.gettext("I have no document <code>#%(doc)s</code>. Documents: %(names)s.")
-    return template % {"doc": escape(doc), "names": document_names(t, doc, known, mark="#")}
+    return template % {"doc": escape(shorten(doc, 100)), "names": document_names(t, doc, known, mark="#")}
 
 
 def language_name(t: Translator, code: str) -> str:

@@ -35,9 +35,14 @@ class ProgressMessage:
     pass `progress.report` to the job and `await progress.finish(text)` at the end."""
 
     def __init__(
-        self, message: Message | None, render: Callable[[State], str], interval: float = EDIT_INTERVAL_SECONDS
+        self,
+        message: Message | None,
+        render: Callable[[State], str],
+        interval: float = EDIT_INTERVAL_SECONDS,
+        reply_to: Message | None = None,
     ) -> None:
         self.message = message
+        self.reply_to = reply_to
         self.render = render
         self.interval = interval
         self._latest: State | None = None
@@ -51,9 +56,15 @@ class ProgressMessage:
     async def open(
         cls, reply_to: Message, first_text: str, render: Callable[[State], str], interval: float = EDIT_INTERVAL_SECONDS
     ) -> AsyncIterator[ProgressMessage]:
-        [message] = await reply_html(reply_to, [first_text])
-        progress = cls(message, render, interval)
-        progress._shown = first_text
+        message: Message | None = None
+        try:
+            [message] = await reply_html(reply_to, [first_text])
+        except TelegramError as error:
+            # Timed out (it may still have arrived) or a long flood wait: the job runs all the same,
+            # and its outcome is sent as a message of its own (finish).
+            logger.warning("Could not send the progress message: %s", error)
+        progress = cls(message, render, interval, reply_to)
+        progress._shown = first_text if message is not None else ""
         task = asyncio.create_task(progress._keep_editing())
         try:
             yield progress
@@ -68,10 +79,17 @@ class ProgressMessage:
             self._latest = (stage, done, total)
 
     async def finish(self, text: str) -> None:
-        """The last edit: no progress edit can come after it."""
+        """The last edit: no progress edit can come after it. If the message cannot show it (it was
+        never sent, or the edit failed), the outcome is sent as a new message: an admin must never
+        be left looking at "Rebuilding…"."""
         self._finished = True
         async with self._editing:
-            await self._edit(text)
+            if await self._edit(text) or self.reply_to is None:
+                return
+            try:
+                await reply_html(self.reply_to, [text])
+            except TelegramError as error:
+                logger.warning("Could not send the outcome of a long job: %s", error)
 
     async def _keep_editing(self) -> None:
         while True:
@@ -82,14 +100,20 @@ class ProgressMessage:
                 if latest is not None and not self._finished:
                     await self._edit(self.render(latest))
 
-    async def _edit(self, text: str) -> None:
-        if self.message is None or text == self._shown:
-            return
+    async def _edit(self, text: str) -> bool:
+        """Whether the message now shows text."""
+        if self.message is None:
+            return False
+        if text == self._shown:
+            return True
         try:
             await self.message.edit_text(text, parse_mode=ParseMode.HTML)
-            self._shown = text
         except BadRequest as error:
             if not not_modified(error):
                 logger.warning("Could not edit the progress message: %s", error)
+                return False
         except TelegramError as error:
             logger.warning("Could not edit the progress message: %s", error)
+            return False
+        self._shown = text
+        return True

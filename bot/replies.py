@@ -228,9 +228,12 @@ def remove_usage_text(t: Translator) -> str:
     return t.gettext("Write <code>/remove document-id</code>; /sources lists the ids.")
 
 
+MAX_QUOTED_ID_CHARS = 100  # an unknown id is quoted back shortened: "/remove <4,000 characters>"
+
+
 def remove_unknown_text(t: Translator, doc_id: str, known: Sequence[str]) -> str:
     return t.gettext("There is no document <code>%(id)s</code>. Documents: %(names)s.") % dict(
-        id=escape(doc_id), names=document_names(t, doc_id, known)
+        id=escape(shorten(doc_id, MAX_QUOTED_ID_CHARS)), names=document_names(t, doc_id, known)
     )
 
 
