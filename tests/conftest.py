@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -32,6 +33,14 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def library(data_dir: Path, index_dir: Path) -> Library:
     return Library.open(data_dir, index_dir)
+
+
+@pytest.fixture
+def own_data(tmp_path: Path, data_dir: Path, index_dir: Path, library: Library) -> Path:
+    """A copy of the test collection and its index, so adding and removing stays in this test."""
+    shutil.copytree(data_dir, tmp_path / "data")
+    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
+    return tmp_path / "data"
 
 
 @pytest.fixture

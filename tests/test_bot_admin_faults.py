@@ -29,13 +29,6 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def own_data(tmp_path: Path, data_dir: Path, index_dir: Path, library: Library) -> Path:
-    shutil.copytree(data_dir, tmp_path / "data")
-    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
-    return tmp_path / "data"
-
-
-@pytest.fixture
 def own_library(own_data: Path, library: Library) -> Library:
     return Library.open(own_data, own_data.parent / "index", embedder=library.embedder)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import resource
-import shutil
 import time
 from pathlib import Path
 
@@ -31,14 +30,6 @@ Keep the loaf in a linen bag; it stays fresh for three days.
 def no_rejected_calls(stub: BotApiStub):
     yield
     assert stub.rejected == []
-
-
-@pytest.fixture
-def own_data(tmp_path: Path, data_dir: Path, index_dir: Path, library: Library) -> Path:
-    """A copy of the test collection and its index, so adding and removing stays in this test."""
-    shutil.copytree(data_dir, tmp_path / "data")
-    shutil.copytree(index_dir, tmp_path / "index", symlinks=True)
-    return tmp_path / "data"
 
 
 @pytest.fixture
