@@ -25,11 +25,14 @@ from .buttons import Confirm
 from .i18n import Translator
 from .interactions import Interactions
 from .progress import ProgressMessage, State
+from .resilience import retry_until_done
 from .sending import reply_html
 from .stats import stats_messages
 from .uploads import DataDirChange, UploadRefused
 
 logger = logging.getLogger(__name__)
+
+DOWNLOAD_RETRY_SECONDS = 30.0
 
 Texts = Callable[[object], Awaitable[Translator]]
 REPLACE, REMOVE = "replace", "remove"
@@ -233,7 +236,12 @@ class AdminCommands:
         file = await context.bot.get_file(file_id)
         if file.file_size is not None and file.file_size > uploads.MAX_UPLOAD_BYTES:
             raise UploadRefused("too_big")
-        return bytes(await file.download_as_bytearray())
+        # The file itself does not come through the Bot API's retrying rate limiter: a transient
+        # failure (a 5xx, a dropped connection, a timeout) is tried again here, for a while.
+        data = await retry_until_done(
+            file.download_as_bytearray, "downloading an uploaded document", deadline=DOWNLOAD_RETRY_SECONDS
+        )
+        return bytes(data)
 
     # -- /remove --------------------------------------------------------------------------------
 

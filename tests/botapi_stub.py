@@ -46,6 +46,9 @@ _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _LEADING_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]+)?")
 
 
+DOWNLOAD = "download"  # the method name that fault rules use for file downloads (/file/bot…)
+
+
 class ApiError(Exception):
     def __init__(self, status: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
@@ -1020,7 +1023,14 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._reply(fault.status, payload)
 
     def _serve_file(self, stub: BotApiStub, path: str) -> None:
+        """A file download; faults for it are set on the method name "download"."""
         token, _, file_path = unquote(path).removeprefix("/file/bot").partition("/")
+        fault = stub.take_fault(DOWNLOAD)
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.seconds)
+        elif fault is not None:
+            self._fail(stub, DOWNLOAD, {"file_path": file_path}, fault)
+            return
         content = stub.file_content(file_path) if token == stub.token else None
         if content is None:
             self._reply(HTTPStatus.NOT_FOUND, {"ok": False, "error_code": 404, "description": "Not Found"})

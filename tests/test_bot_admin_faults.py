@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from citebot.bot.application import build_application, running
 from citebot.index.library import Library
 from tests.bot_support import ADMIN, ALICE, GROUP
-from tests.botapi_stub import BotApiStub, Chat
+from tests.botapi_stub import DOWNLOAD, BotApiStub, Chat
 
 ADMIN_CHAT, ALICE_CHAT = Chat.private(ADMIN), Chat.private(ALICE)
 REBUILD_TIMEOUT = 120
@@ -132,8 +132,20 @@ async def test_reindex_final_edit_survives_transient_faults(stub, settings, own_
         lambda stub: stub.garble_next("getFile"),
         lambda stub: stub.fail_next("getFile", 429, retry_after=600),
         lambda stub: stub.fail_next("getFile", 400),
+        lambda stub: stub.fail_next(DOWNLOAD, 502, times=2),
+        lambda stub: stub.drop_next(DOWNLOAD),
+        lambda stub: stub.fail_next(DOWNLOAD, 404),
     ],
-    ids=["500-twice", "dropped", "garbled", "long-flood", "bad-request"],
+    ids=[
+        "500-twice",
+        "dropped",
+        "garbled",
+        "long-flood",
+        "bad-request",
+        "download-502-twice",
+        "download-dropped",
+        "download-404",
+    ],
 )
 async def test_upload_with_getfile_faults_gets_one_clear_outcome(
     stub, settings, own_data, own_library, store, fault, caplog
@@ -282,3 +294,29 @@ async def test_a_confirmation_whose_toast_fails_still_does_the_work(stub, settin
     assert not (own_data / "gobi.md").exists()
     assert [d.id for d in own_library.documents()] == ["mongolia"]
     assert not any("went wrong" in t for t in final_texts(stub, ADMIN_CHAT))
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda stub: stub.fail_next(DOWNLOAD, 502, times=2),
+        lambda stub: stub.drop_next(DOWNLOAD),
+        lambda stub: stub.slow_next(DOWNLOAD, 1.0),
+    ],
+    ids=["502-twice", "dropped", "slow"],
+)
+async def test_a_download_that_fails_for_a_moment_is_tried_again_and_the_document_added(
+    stub, settings, own_data, own_library, store, fault
+):
+    """The file itself comes from /file/bot…, outside the Bot API calls the rate limiter retries."""
+    async with running(build_application(settings, own_library, store), poll_timeout=1):
+        fault(stub)
+        stub.push_document(ADMIN_CHAT, ADMIN, "bread.md", BREAD)
+        await wait_until(
+            lambda: any(("Added bread" in t) or ("download" in t.lower()) for t in final_texts(stub, ADMIN_CHAT)),
+            REBUILD_TIMEOUT,
+            f"no outcome: {final_texts(stub, ADMIN_CHAT)}",
+        )
+        texts = final_texts(stub, ADMIN_CHAT)
+    assert any("Added bread" in t for t in texts), texts
+    assert "bread" in [d.id for d in own_library.documents()]
