@@ -154,11 +154,9 @@ class AdminCommands:
                 await asyncio.to_thread(change.undo)
                 await reply_html(reply_to, [replies.upload_index_failed_text(t, error.strerror or str(error))])
                 return False
+            report = None
             try:
                 report = await self.rebuild(reply_to, t, functools.partial(replies.upload_index_failed_text, t))
-            except Exception:
-                report = None
-                raise
             finally:  # a file in the data directory but not in the index: put things back
                 if report is None:
                     await asyncio.to_thread(change.undo)

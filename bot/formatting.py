@@ -468,6 +468,7 @@ def sources_messages(t: Translator, documents: Sequence[DocumentInfo]) -> list[s
 
 
 MAX_LISTED_DOCUMENTS = 20
+MAX_QUOTED_ID_CHARS = 100  # an unknown id is quoted back shortened: "/remove <4,000 characters>"
 
 
 def document_names(t: Translator, wanted: str, known: Sequence[str], mark: str = "") -> str:
@@ -486,7 +487,10 @@ def document_names(t: Translator, wanted: str, known: Sequence[str], mark: str =
 
 def unknown_document_text(t: Translator, doc: str, known: Sequence[str]) -> str:
     template = t.gettext("I have no document <code>#%(doc)s</code>. Documents: %(names)s.")
-    return template % {"doc": escape(shorten(doc, 100)), "names": document_names(t, doc, known, mark="#")}
+    return template % {
+        "doc": escape(shorten(doc, MAX_QUOTED_ID_CHARS)),
+        "names": document_names(t, doc, known, mark="#"),
+    }
 
 
 def language_name(t: Translator, code: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from citebot.bot.formatting import closest_passages_text, document_names, escape, shorten
+from citebot.bot.formatting import MAX_QUOTED_ID_CHARS, closest_passages_text, document_names, escape, shorten
 from citebot.bot.i18n import Translator
 
 # -- buttons under an answer ----------------------------------------------------------------------
@@ -226,9 +226,6 @@ def upload_in_group_text(t: Translator) -> str:
 
 def remove_usage_text(t: Translator) -> str:
     return t.gettext("Write <code>/remove document-id</code>; /sources lists the ids.")
-
-
-MAX_QUOTED_ID_CHARS = 100  # an unknown id is quoted back shortened: "/remove <4,000 characters>"
 
 
 def remove_unknown_text(t: Translator, doc_id: str, known: Sequence[str]) -> str:

@@ -124,8 +124,9 @@ class Library:
     def answer(self, question: str, doc: str | None = None, context: str | None = None, k: int = 3) -> Answer:
         """Answer question with up to k excerpts; `context` is the earlier question a follow-up replies to.
 
-        A follow-up is searched on its own and together with its context, and the reading the
-        documents answer better wins: "and in which year?" needs the context, a new question not.
+        A follow-up is answered on its own when the documents answer it firmly so (a new question in
+        reply to an answer); else the reading with its context wins if the documents answer it
+        better ("and in which year?" needs the context).
         """
         question = well_formed(question).strip()
         context = well_formed(context) if context else context

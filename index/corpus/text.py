@@ -48,8 +48,9 @@ def _capped(text: str, start: int, end: int) -> list[str]:
     pieces: list[str] = []
     while end - start > MAX_SENTENCE_CHARS:
         limit = start + MAX_SENTENCE_CHARS
-        cut = max((m.end() for m in _CLAUSE_BREAK.finditer(text, start + MAX_SENTENCE_CHARS // 2, limit)), default=0)
-        cut = cut if start < cut <= limit else limit
+        cut = max(
+            (m.end() for m in _CLAUSE_BREAK.finditer(text, start + MAX_SENTENCE_CHARS // 2, limit)), default=limit
+        )
         pieces.append(text[start:cut])
         start = cut
     if text[start:end].strip() or not pieces:
